@@ -1,0 +1,491 @@
+"""Integration-test harness: a real mosquitto with the imchat plugin and the real
+auth-service daemon on a free port, in a temporary directory, plus MQTT clients
+(python3-paho-mqtt, mosquitto_pub/sub) to talk to them.
+
+Usage in a test:
+
+    class T(imtest.StackTest):          # one fresh stack per test method
+        def test_x(self):
+            alice = self.stack.client("alice")
+            alice.subscribe("im/user/alice/+")
+            ...
+
+Environment (set by CTest): IMCHAT_SOURCE_DIR, IMCHAT_BUILD_DIR.
+"""
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import uuid
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+SOURCE_DIR = os.environ.get(
+    "IMCHAT_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILD_DIR = os.environ.get("IMCHAT_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+PLUGIN = os.path.join(BUILD_DIR, "auth-service", "imchat_auth.so")
+DAEMON = os.path.join(BUILD_DIR, "auth-service", "imchat-service")
+CLIENT = os.path.join(BUILD_DIR, "client", "imchat")
+SERVICE_USER = "imchat-service"
+
+# Demo users for tests: name -> password. erin uses a mosquitto_passwd $7$ hash.
+PASSWORDS = {
+    "alice": "wonderland",
+    "bob": "builder",
+    "carol": "singer",
+    "dave": "diver",
+    "alice2": "second",
+    "erin": "erin-secret",
+}
+DEFAULT_USERS = """# test users
+alice wonderland
+bob builder
+carol singer
+dave diver
+alice2 second
+erin:$7$101$eKzP0V51fcxK0qb5$L360s4i2Zumvqu1HsAST/Hh7HqFxvYJ7AkCLQ9yp0kONkVZcrMMnh0Ws5SPpR7gt7H7OYhQo4TmxO8DgXF7O6A==
+"""
+
+TIMEOUT = 5.0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=TIMEOUT, interval=0.02, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class ConnectRefused(Exception):
+    def __init__(self, rc):
+        super().__init__(f"connection refused: {rc}")
+        self.rc = rc
+
+
+class Message:
+    def __init__(self, msg):
+        self.topic = msg.topic
+        self.payload = msg.payload
+        self.retain = bool(msg.retain)
+        self.qos = msg.qos
+        self.props = {}
+        props = getattr(msg, "properties", None)
+        if props is not None and hasattr(props, "UserProperty"):
+            self.props = dict(props.UserProperty)
+
+    @property
+    def text(self):
+        return self.payload.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.payload)
+
+    def __repr__(self):
+        return f"Message({self.topic!r}, {self.payload[:80]!r}, retain={self.retain}, props={self.props})"
+
+
+class Client:
+    """A paho client that records what it receives. protocol: 5 or 4 (MQTT 3.1.1)."""
+
+    def __init__(self, port, user, password, protocol=5, client_id=None, clean=True,
+                 keepalive=30, will=None):
+        self.user = user
+        self.client_id = client_id if client_id is not None else f"t-{user}-{uuid.uuid4().hex[:8]}"
+        self.protocol = protocol
+        version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
+        kwargs = {"client_id": self.client_id, "protocol": version}
+        if protocol != 5:
+            kwargs["clean_session"] = clean
+        self.mqtt = mqtt.Client(**kwargs)
+        if user is not None:
+            self.mqtt.username_pw_set(user, password)
+        if will:
+            self.mqtt.will_set(*will)
+        self.messages = queue.Queue()
+        self.received = []
+        self._connected = threading.Event()
+        self._disconnected = threading.Event()
+        self._rc = None
+        self._subacks = {}
+        self._pubacks = {}
+        self._lock = threading.Lock()
+        self.mqtt.on_connect = self._on_connect
+        self.mqtt.on_disconnect = self._on_disconnect
+        self.mqtt.on_message = self._on_message
+        self.mqtt.on_subscribe = self._on_subscribe
+        self.mqtt.on_publish = self._on_publish
+        self._port = port
+        self._keepalive = keepalive
+        self._clean = clean
+
+    # --- callbacks (paho's network thread)
+    def _on_connect(self, client, userdata, flags, rc, properties=None):
+        self._rc = rc
+        self._connected.set()
+
+    def _on_disconnect(self, client, userdata, rc, properties=None):
+        self._disconnected.set()
+        if not self._connected.is_set():
+            self._rc = rc
+            self._connected.set()
+
+    def _on_message(self, client, userdata, msg):
+        m = Message(msg)
+        with self._lock:
+            self.received.append(m)
+        self.messages.put(m)
+
+    def _on_subscribe(self, client, userdata, mid, granted, properties=None):
+        codes = [getattr(g, "value", g) for g in granted]
+        self._subacks[mid] = codes
+
+    def _on_publish(self, client, userdata, mid):
+        self._pubacks[mid] = True
+
+    # --- API
+    def connect(self):
+        kwargs = {}
+        if self.protocol == 5:
+            kwargs["clean_start"] = self._clean
+        self.mqtt.connect("127.0.0.1", self._port, keepalive=self._keepalive, **kwargs)
+        self.mqtt.loop_start()
+        if not self._connected.wait(TIMEOUT):
+            self.mqtt.loop_stop()
+            raise AssertionError(f"{self.user}: no CONNACK within {TIMEOUT}s")
+        rc = self._rc
+        value = getattr(rc, "value", rc)
+        if value != 0:
+            self.mqtt.loop_stop()
+            raise ConnectRefused(value)
+        return self
+
+    def subscribe(self, topic, qos=1, no_local=False):
+        """Subscribes and returns the granted code (a QoS 0-2, or >= 0x80 when refused)."""
+        if self.protocol == 5:
+            from paho.mqtt.subscribeoptions import SubscribeOptions
+            rc, mid = self.mqtt.subscribe(topic, options=SubscribeOptions(qos=qos, noLocal=no_local))
+        else:
+            rc, mid = self.mqtt.subscribe(topic, qos)
+        assert rc == mqtt.MQTT_ERR_SUCCESS, f"subscribe failed locally: {rc}"
+        wait_for(lambda: mid in self._subacks, what=f"SUBACK for {topic}")
+        return self._subacks[mid][0]
+
+    def publish(self, topic, payload, qos=1, retain=False, user_properties=None, wait=True):
+        props = None
+        if self.protocol == 5 and user_properties:
+            props = Properties(PacketTypes.PUBLISH)
+            props.UserProperty = list(user_properties.items())
+        info = self.mqtt.publish(topic, payload, qos=qos, retain=retain, properties=props)
+        if wait and qos > 0:
+            wait_for(lambda: info.mid in self._pubacks, what=f"PUBACK for {topic}")
+        return info
+
+    def command(self, line):
+        self.publish(f"im/cmd/{self.user}", line)
+
+    def expect(self, topic=None, timeout=TIMEOUT, predicate=None):
+        """Returns the next received message matching topic (a filter) and predicate,
+        skipping others (they stay in `received`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(
+                    f"{self.user}: no message on {topic!r} within {timeout}s; got {self.received[-10:]}")
+            try:
+                m = self.messages.get(timeout=left)
+            except queue.Empty:
+                continue
+            if topic is not None and not mqtt.topic_matches_sub(topic, m.topic):
+                continue
+            if predicate is not None and not predicate(m):
+                continue
+            return m
+
+    def expect_svc(self, type_=None, timeout=TIMEOUT, predicate=None):
+        """Next JSON message on im/svc/<me> (optionally of a given type)."""
+        def ok(m):
+            try:
+                j = m.json()
+            except ValueError:
+                return False
+            if type_ is not None and j.get("type") != type_:
+                return False
+            return predicate(j) if predicate else True
+        return self.expect(f"im/svc/{self.user}", timeout, ok).json()
+
+    def expect_none(self, topic=None, timeout=1.0):
+        """Asserts that no message matching topic arrives within timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            try:
+                m = self.messages.get(timeout=left)
+            except queue.Empty:
+                return
+            if topic is None or mqtt.topic_matches_sub(topic, m.topic):
+                raise AssertionError(f"{self.user}: unexpected message {m}")
+
+    def drain(self):
+        while True:
+            try:
+                self.messages.get_nowait()
+            except queue.Empty:
+                return
+
+    def disconnect(self):
+        self.mqtt.disconnect()
+        self._disconnected.wait(TIMEOUT)
+        self.mqtt.loop_stop()
+
+    def kill(self):
+        """Drops the TCP connection without DISCONNECT (like kill -9)."""
+        self.mqtt.loop_stop()
+        try:
+            self.mqtt.socket().shutdown(socket.SHUT_RDWR)
+            self.mqtt.socket().close()
+        except Exception:
+            pass
+
+    @property
+    def is_disconnected(self):
+        return self._disconnected.is_set()
+
+
+class Stack:
+    """mosquitto + plugin (+ daemon) on a free port in a temp dir."""
+
+    def __init__(self, users=DEFAULT_USERS, daemon=True, lockout=60, idle_timeout=0,
+                 daemon_args=()):
+        self.dir = tempfile.mkdtemp(prefix="imchat-test-")
+        self.data = os.path.join(self.dir, "data")
+        os.makedirs(self.data)
+        self.users_path = os.path.join(self.dir, "users.txt")
+        with open(self.users_path, "w") as f:
+            f.write(users)
+        self.service_password = uuid.uuid4().hex
+        self.pwfile = os.path.join(self.dir, "service.secret")
+        with open(self.pwfile, "w") as f:
+            f.write(self.service_password + "\n")
+        os.chmod(self.pwfile, 0o600)
+        self.port = free_port()
+        self.lockout = lockout
+        self.idle_timeout = idle_timeout
+        self.daemon_args = list(daemon_args)
+        self.want_daemon = daemon
+        self.broker = None
+        self.service = None
+        self.clients = []
+        self._logs = []
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        conf = subprocess.run(
+            [os.path.join(SOURCE_DIR, "scripts", "broker-conf"), "--port", str(self.port),
+             "--plugin", PLUGIN, "--users", self.users_path, "--data", self.data,
+             "--service-password-file", self.pwfile, "--lockout", str(lockout)],
+            check=True, capture_output=True, text=True).stdout
+        conf += "\nlog_type debug\n"
+        with open(self.conf, "w") as f:
+            f.write(conf)
+
+    # --- processes
+    def start(self):
+        self.start_broker()
+        if self.want_daemon:
+            self.start_daemon()
+        return self
+
+    def start_broker(self):
+        log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
+        self._logs.append(log)
+        self.broker = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=log, stderr=log)
+        def up():
+            if self.broker.poll() is not None:
+                raise AssertionError(f"mosquitto exited: {self.broker_log()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, what="mosquitto to listen")
+
+    def daemon_command(self):
+        return [DAEMON, "--host", "127.0.0.1", "--port", str(self.port), "--users", self.users_path,
+                "--data", self.data, "--service-user", SERVICE_USER, "--service-password-file",
+                self.pwfile, "--idle-timeout", str(self.idle_timeout)] + self.daemon_args
+
+    def start_daemon(self, wait_ready=True):
+        if not os.path.exists(DAEMON):
+            raise unittest.SkipTest("the daemon is not built")
+        log = open(os.path.join(self.dir, "service.stderr"), "ab")
+        self._logs.append(log)
+        start = self._ready_count()
+        self.service = subprocess.Popen(self.daemon_command(), stdout=log, stderr=log)
+        if wait_ready:
+            wait_for(lambda: self._ready_count() > start or self._daemon_died(), timeout=10,
+                     what="the daemon to be ready")
+            if self.service.poll() is not None:
+                raise AssertionError(f"daemon exited {self.service.returncode}: {self.service_log()[-2000:]}")
+
+    def _daemon_died(self):
+        return self.service is not None and self.service.poll() is not None
+
+    def _ready_count(self):
+        return self.service_log().count("ready")
+
+    def stop_daemon(self, sig=signal.SIGTERM):
+        if self.service and self.service.poll() is None:
+            self.service.send_signal(sig)
+            try:
+                self.service.wait(10)
+            except subprocess.TimeoutExpired:
+                self.service.kill()
+                self.service.wait()
+
+    def stop_broker(self, sig=signal.SIGTERM):
+        if self.broker and self.broker.poll() is None:
+            self.broker.send_signal(sig)
+            try:
+                self.broker.wait(10)
+            except subprocess.TimeoutExpired:
+                self.broker.kill()
+                self.broker.wait()
+
+    def reload_broker(self):
+        self.broker.send_signal(signal.SIGHUP)
+
+    def stop(self):
+        for c in self.clients:
+            try:
+                c.mqtt.loop_stop()
+                c.mqtt.disconnect()
+            except Exception:
+                pass
+        self.stop_daemon()
+        self.stop_broker()
+        for log in self._logs:
+            log.close()
+
+    def cleanup(self):
+        if os.environ.get("IMCHAT_KEEP_TEST_DIR"):
+            print(f"kept {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- logs
+    def _read(self, name):
+        try:
+            with open(os.path.join(self.dir, name), "r", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def broker_log(self):
+        return self._read("mosquitto.log")
+
+    def service_log(self):
+        return self._read("service.stderr")
+
+    def server_log(self):
+        return self._read(os.path.join("data", "server.log"))
+
+    def write_users(self, text):
+        tmp = self.users_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.users_path)
+
+    # --- clients
+    def client(self, user, password=None, connect=True, **kwargs):
+        if password is None:
+            password = PASSWORDS.get(user, "")
+        c = Client(self.port, user, password, **kwargs)
+        self.clients.append(c)
+        if connect:
+            c.connect()
+        return c
+
+    def service_client(self, **kwargs):
+        """A client with the service's credentials (sees the internal topics)."""
+        return self.client(SERVICE_USER, self.service_password, **kwargs)
+
+    def chat_client(self, user, **kwargs):
+        """A client subscribed the way a chat client is: inbox, broadcasts, service replies,
+        presence. Waits until the service has welcomed it when the daemon runs."""
+        c = self.client(user, **kwargs)
+        c.subscribe(f"im/svc/{user}")
+        c.subscribe("im/all/+")
+        c.subscribe("im/presence/+")
+        c.subscribe(f"im/user/{user}/+")
+        if self.service is not None:
+            c.expect_svc("welcome")
+        return c
+
+    def mosquitto_pub(self, user, topic, message, qos=1, version="mqttv5", extra=(), password=None):
+        """Runs mosquitto_pub -d; returns (exit status, output)."""
+        if password is None:
+            password = PASSWORDS.get(user, "")
+        cmd = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), "-u", user, "-P", password,
+               "-t", topic, "-m", message, "-q", str(qos), "-V", version, "-d"] + list(extra)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return p.returncode, p.stdout + p.stderr
+
+    def mosquitto_sub(self, user, topics, count=None, timeout=5, version="mqttv5", extra=(),
+                      password=None):
+        """Starts mosquitto_sub -v in the background; returns the Popen (text mode)."""
+        if password is None:
+            password = PASSWORDS.get(user, "")
+        cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port), "-u", user, "-P", password,
+               "-v", "-V", version, "-W", str(timeout)]
+        for t in topics:
+            cmd += ["-t", t]
+        if count:
+            cmd += ["-C", str(count)]
+        cmd += list(extra)
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+class StackTest(unittest.TestCase):
+    """Starts a fresh stack for each test. Override STACK_ARGS for options."""
+
+    STACK_ARGS = {}
+
+    def setUp(self):
+        if not os.path.exists(PLUGIN):
+            self.fail(f"the plugin is not built: {PLUGIN}")
+        self.stack = Stack(**self.STACK_ARGS).start()
+
+    def tearDown(self):
+        self.stack.stop()
+        outcome = getattr(self, "_outcome", None)
+        failed = False
+        if outcome is not None:
+            errors = getattr(outcome, "errors", None) or []
+            failed = any(exc for _, exc in errors)
+            result = getattr(outcome, "result", None)
+            if result is not None and (result.failures or result.errors):
+                failed = True
+        if failed:
+            print("---- mosquitto log (tail) ----\n" + self.stack.broker_log()[-4000:])
+            print("---- service log (tail) ----\n" + self.stack.service_log()[-4000:])
+        self.stack.cleanup()
