@@ -351,7 +351,7 @@ class Stack:
         return self.service is not None and self.service.poll() is not None
 
     def _ready_count(self):
-        return self.service_log().count("ready")
+        return self.service_log().count("imchat-service: ready")
 
     def stop_daemon(self, sig=signal.SIGTERM):
         if self.service and self.service.poll() is None:
