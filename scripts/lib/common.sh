@@ -42,8 +42,11 @@ imchat_build() {
     cmake -S "${IMCHAT_ROOT}" -B "${IMCHAT_BUILD}" "$@" >/dev/null || imchat_die "cmake configure failed"
   fi
   imchat_say "building (${jobs} jobs)"
-  cmake --build "${IMCHAT_BUILD}" -j "${jobs}" 2>&1 | grep -v '^\[' >&2 || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || imchat_die "build failed (see the compiler output above)"
+  # Per-file lines ("[ 42%] Building ...") are dropped; "Built target" lines show progress,
+  # warnings and errors are kept.
+  local status=0
+  cmake --build "${IMCHAT_BUILD}" -j "${jobs}" > >(grep --line-buffered -v -E '^\[ *[0-9]+%\] (Building|Linking)' >&2) 2>&1 || status=$?
+  [ "$status" -eq 0 ] || imchat_die "build failed (see the compiler output above)"
 }
 
 # Prints a free TCP port on 127.0.0.1.
