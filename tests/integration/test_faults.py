@@ -1,0 +1,202 @@
+"""Faults: kill -9 of the daemon and of the broker, a stopped daemon, and a corrupt database.
+What was acknowledged is never lost; a message seen twice always carries the same `id`
+(the documented duplicates), so a client can drop the copy.
+"""
+
+import glob
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import imtest  # noqa: E402
+
+
+def collect(client, topic, want, timeout=30):
+    """Waits until `client` holds every payload in `want` on `topic`; returns {payload: [ids]}."""
+    def done():
+        got = {m.payload for m in client.received if imtest.mqtt.topic_matches_sub(topic, m.topic)}
+        return want <= got
+    imtest.wait_for(done, timeout=timeout, interval=0.1,
+                    what=f"{len(want)} messages on {topic}")
+    seen = {}
+    for m in client.received:
+        if imtest.mqtt.topic_matches_sub(topic, m.topic):
+            seen.setdefault(m.payload, []).append(m.props.get("id"))
+    return seen
+
+
+class FaultTest(imtest.StackTest):
+    def assert_duplicates_share_ids(self, seen):
+        for payload, ids in seen.items():
+            self.assertEqual(len(set(ids)), 1, f"{payload!r} arrived with different ids {ids}")
+            self.assertIsNotNone(ids[0], f"{payload!r} has no id property")
+
+    def go_offline(self, user):
+        """Logs `user` in once (so the service knows the inbox) and out again."""
+        c = self.stack.chat_client(user)
+        c.disconnect()
+        time.sleep(0.3)
+
+    def database_files(self):
+        return [p for p in glob.glob(os.path.join(self.stack.data, "*"))
+                if os.path.isfile(p) and not p.endswith(("mosquitto.db", ".log", "-wal", "-shm"))
+                and not os.path.basename(p).startswith("mosquitto")]
+
+
+class DaemonKill(FaultTest):
+    def test_kill_daemon_while_offline_messages_arrive(self):
+        self.go_offline("bob")
+        alice = self.stack.client("alice")
+        want = set()
+        for i in range(500):
+            payload = f"m{i:04d}".encode()
+            want.add(payload)
+            alice.publish("im/user/bob", payload, wait=(i % 50 == 49))
+            if i == 200:
+                self.stack.stop_daemon(signal.SIGKILL)
+            if i == 350:
+                self.stack.start_daemon()
+        bob = self.stack.chat_client("bob")
+        seen = collect(bob, "im/user/bob/alice", want)
+        self.assert_duplicates_share_ids(seen)
+        # Send order is kept among the replayed ones.
+        order = [m.payload for m in bob.received if m.topic == "im/user/bob/alice"]
+        firsts = sorted(set(order), key=order.index)
+        self.assertEqual(firsts, sorted(firsts))
+
+    def test_kill_daemon_during_replay(self):
+        self.go_offline("bob")
+        alice = self.stack.client("alice")
+        want = {f"r{i:04d}".encode() for i in range(300)}
+        for i, payload in enumerate(sorted(want)):
+            alice.publish("im/user/bob", payload, wait=(i % 50 == 49))
+        # Let the daemon commit all of them (checked via bob's history after the fact).
+        time.sleep(1.0)
+        bob = self.stack.client("bob")
+        bob.subscribe("im/svc/bob")
+        bob.subscribe("im/user/bob/+")
+        imtest.wait_for(lambda: len(bob.received) > 20, what="the replay to start")
+        self.stack.stop_daemon(signal.SIGKILL)
+        got_at_kill = len(bob.received)
+        self.stack.start_daemon()
+        seen = collect(bob, "im/user/bob/alice", want)
+        self.assert_duplicates_share_ids(seen)
+        extra = sum(len(ids) - 1 for ids in seen.values())
+        self.assertLessEqual(extra, 100, f"{extra} duplicates after a kill at {got_at_kill}")
+
+    def test_stopped_daemon_past_keepalive(self):
+        self.go_offline("bob")
+        alice = self.stack.client("alice")
+        keepalive = float(os.environ.get("IMCHAT_SERVICE_KEEPALIVE", "0") or 0)
+        self.stack.service.send_signal(signal.SIGSTOP)
+        try:
+            want = set()
+            for i in range(20):
+                payload = f"s{i:02d}".encode()
+                want.add(payload)
+                alice.publish("im/user/bob", payload)
+            # Past the daemon's keepalive the broker drops it; the persistent session keeps
+            # what arrives meanwhile.
+            if keepalive:
+                time.sleep(keepalive * 1.5 + 1)
+            else:
+                time.sleep(2)
+        finally:
+            self.stack.service.send_signal(signal.SIGCONT)
+        bob = self.stack.chat_client("bob") if self._daemon_answers() else None
+        self.assertIsNotNone(bob, "the daemon did not recover from SIGSTOP")
+        seen = collect(bob, "im/user/bob/alice", want)
+        self.assert_duplicates_share_ids(seen)
+
+    def _daemon_answers(self):
+        probe = self.stack.client("carol")
+        probe.subscribe("im/svc/carol")
+        for _ in range(3):
+            probe.command("help")
+            try:
+                probe.expect_svc("reply", timeout=10)
+                return True
+            except AssertionError:
+                continue
+        return False
+
+
+class BrokerKill(FaultTest):
+    def test_kill_broker(self):
+        self.go_offline("bob")
+        alice = self.stack.chat_client("alice")
+        want = {f"b{i:03d}".encode() for i in range(50)}
+        for payload in sorted(want):
+            alice.publish("im/user/bob", payload)
+        # Wait until the daemon committed them: alice gets a status per message.
+        imtest.wait_for(lambda: sum(1 for m in alice.received if m.topic == "im/svc/alice"
+                                    and b'"status"' in m.payload) >= 50,
+                        timeout=15, what="a status for each message")
+        carol = self.stack.chat_client("carol")
+        self.stack.stop_broker(signal.SIGKILL)
+        self.stack.start_broker()
+        # paho reconnects carol by itself; the daemon must reconnect on its own too.
+        new_alice = self.stack.chat_client("dave")  # welcomed => daemon is back
+        del new_alice
+        observer = self.stack.client("erin")
+        observer.subscribe("im/online")
+        observer.subscribe("im/presence/+")
+
+        def online():
+            msgs = [m for m in observer.received if m.topic == "im/online"]
+            return msgs and set(msgs[-1].json()) >= {"carol", "dave"} and \
+                "alice" not in msgs[-1].json() and msgs[-1].json()
+        imtest.wait_for(online, timeout=15, what="im/online rebuilt after the broker restart")
+        del carol
+        bob = self.stack.chat_client("bob")
+        seen = collect(bob, "im/user/bob/alice", want)
+        self.assert_duplicates_share_ids(seen)
+        self.assertIsNone(self.stack.service.poll(), "the daemon exited with the broker")
+
+
+class Database(FaultTest):
+    def _db(self):
+        files = self.database_files()
+        self.assertTrue(files, f"no database in {os.listdir(self.stack.data)}")
+        return files[0]
+
+    def _start_expect_refusal(self, what):
+        proc = subprocess.run(self.stack.daemon_command(), capture_output=True, text=True,
+                              errors="replace", timeout=20)
+        self.assertGreater(proc.returncode, 0, f"{what}: {proc.stderr[-1000:]}")
+        err = (proc.stdout + proc.stderr).lower()
+        self.assertTrue("database" in err or "sqlite" in err or ".db" in err, err[-1000:])
+        self.assertNotIn("addresssanitizer", err)
+
+    def test_corrupt_or_truncated_database_refused(self):
+        self.go_offline("bob")
+        alice = self.stack.client("alice")
+        alice.publish("im/user/bob", b"keep me")
+        time.sleep(1.0)
+        self.stack.stop_daemon()
+        db = self._db()
+        with open(db, "rb") as f:
+            original = f.read()
+        self.assertGreater(len(original), 0)
+        for name, data in (("garbage header", b"\x00garbage" * 64 + original[512:]),
+                           ("truncated", original[:len(original) // 3 or 1]),
+                           ("not sqlite", b"hello\n" * 100)):
+            with open(db, "wb") as f:
+                f.write(data)
+            self._start_expect_refusal(name)
+            with open(db, "rb") as f:
+                self.assertEqual(f.read(), data, f"{name}: the database was rewritten")
+        # Restored, everything is there.
+        with open(db, "wb") as f:
+            f.write(original)
+        self.stack.start_daemon()
+        bob = self.stack.chat_client("bob")
+        collect(bob, "im/user/bob/alice", {b"keep me"})
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
