@@ -59,6 +59,17 @@ erin:$7$101$eKzP0V51fcxK0qb5$L360s4i2Zumvqu1HsAST/Hh7HqFxvYJ7AkCLQ9yp0kONkVZcrMM
 TIMEOUT = 5.0
 
 
+def broker_env():
+    """mosquitto's environment. IMCHAT_BROKER_PRELOAD (set by scripts/test-asan) is preloaded
+    into mosquitto only: a sanitized plugin needs the ASan runtime loaded first."""
+    env = dict(os.environ)
+    preload = env.pop("IMCHAT_BROKER_PRELOAD", "")
+    if preload:
+        env["LD_PRELOAD"] = preload
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
+    return env
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -318,7 +329,8 @@ class Stack:
     def start_broker(self):
         log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
         self._logs.append(log)
-        self.broker = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=log, stderr=log)
+        self.broker = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=log, stderr=log,
+                                       env=broker_env())
         def up():
             if self.broker.poll() is not None:
                 raise AssertionError(f"mosquitto exited: {self.broker_log()[-2000:]}")
