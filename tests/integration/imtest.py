@@ -316,6 +316,10 @@ class Stack:
              "--service-password-file", self.pwfile, "--lockout", str(lockout)],
             check=True, capture_output=True, text=True).stdout
         conf += "\nlog_type debug\n"
+        if os.geteuid() == 0:
+            # As root mosquitto would switch to the `mosquitto` user, which cannot read this
+            # private temp dir (users.txt, the service secret): keep the invoking user.
+            conf += "user root\n"
         with open(self.conf, "w") as f:
             f.write(conf)
 

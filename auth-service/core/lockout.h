@@ -1,0 +1,54 @@
+// Brute-force protection: consecutive bad passwords lock a name for a while.
+// Not thread-safe; the plugin uses it from the broker thread only.
+#ifndef IMCHAT_CORE_LOCKOUT_H_
+#define IMCHAT_CORE_LOCKOUT_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace imchat {
+
+// A monotonic clock, injected so tests can move time by hand.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Seconds since an arbitrary fixed point; never goes backwards.
+  virtual double NowSeconds() const = 0;
+};
+
+// std::chrono::steady_clock.
+class SteadyClock : public Clock {
+ public:
+  double NowSeconds() const override;
+};
+
+class Lockout {
+ public:
+  // `clock` must outlive the Lockout. After `max_failures` consecutive failures
+  // the name is locked for `lock_seconds`.
+  Lockout(const Clock* clock, int max_failures = 3, double lock_seconds = 60);
+
+  // True when `name` is locked now. A locked attempt must be refused without
+  // checking the password, and is not counted as a guess.
+  bool IsLocked(std::string_view name) const;
+  // Records a wrong password; returns true when this failure locked the name.
+  bool RecordFailure(std::string_view name);
+  // Records a good password: the failure count starts over.
+  void RecordSuccess(std::string_view name);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    double locked_until = 0;
+  };
+  const Clock* clock_;
+  int max_failures_;
+  double lock_seconds_;
+  std::map<std::string, Entry, std::less<>> entries_;
+};
+
+}  // namespace imchat
+
+#endif  // IMCHAT_CORE_LOCKOUT_H_

@@ -1,0 +1,63 @@
+// ACL_CHECK: the core ACL decisions for publish, delivery (read, checked per
+// subscriber, which is how blocks and wide filters are enforced) and subscribe.
+#include "acl.h"
+#include "imchat_plugin.h"
+#include "names.h"
+#include "topics.h"
+
+namespace imchat::plugin {
+
+namespace {
+const char* AccessName(int access) {
+  switch (access) {
+    case MOSQ_ACL_READ:
+      return "read";
+    case MOSQ_ACL_WRITE:
+      return "publish";
+    case MOSQ_ACL_SUBSCRIBE:
+      return "subscribe";
+    default:
+      return "access";
+  }
+}
+}  // namespace
+
+int OnAclCheck(int event, void* event_data, void* userdata) {
+  (void)event;
+  auto* ed = static_cast<mosquitto_evt_acl_check*>(event_data);
+  State& state = *static_cast<State*>(userdata);
+  if (ed->access != MOSQ_ACL_READ && ed->access != MOSQ_ACL_WRITE &&
+      ed->access != MOSQ_ACL_SUBSCRIBE) {
+    return MOSQ_ERR_SUCCESS;  // unsubscribe
+  }
+  const char* username = mosquitto_client_username(ed->client);
+  if (!username || !ed->topic) return MOSQ_ERR_ACL_DENIED;
+  Actor actor{username, username == state.options.service_user};
+  AclView view{&state.blocks};
+  Decision d;
+  if (ed->access == MOSQ_ACL_WRITE) {
+    d = CanPublish(actor, ed->topic, ed->retain, view);
+    // A client we no longer track is disconnecting: this is its will, which may
+    // only go to the user's own broadcast topic (no stamping happens for wills).
+    if (d.allowed && !actor.service && !FindConnection(state, ed->client) &&
+        ed->topic != AllTopic(actor.name)) {
+      d = Decision::Deny("a will may only be sent to " + AllTopic(actor.name));
+    }
+  } else if (ed->access == MOSQ_ACL_READ) {
+    d = CanRead(actor, ed->topic, view);
+  } else {
+    d = CanSubscribe(actor, ed->topic, view);
+    if (d.allowed && !actor.service && FilterCoversInbox(ed->topic, actor.name)) {
+      NoteInboxSubscription(state, ed->client);
+    }
+  }
+  if (d.allowed) return MOSQ_ERR_SUCCESS;
+  // Reads are checked for every delivery; a refusal there is routine.
+  mosquitto_log_printf(ed->access == MOSQ_ACL_READ ? MOSQ_LOG_DEBUG : MOSQ_LOG_NOTICE,
+                       "imchat: denied %s of '%s' by '%s': %s", AccessName(ed->access),
+                       Printable(ed->topic, 128).c_str(), Printable(username).c_str(),
+                       d.reason.c_str());
+  return MOSQ_ERR_ACL_DENIED;
+}
+
+}  // namespace imchat::plugin

@@ -1,0 +1,76 @@
+// BASIC_AUTH: users.txt passwords, the service account, lockout and client-id
+// ownership. Every refusal returns MOSQ_ERR_AUTH (they look alike to the
+// client) and logs the specific reason.
+#include "imchat_plugin.h"
+#include "names.h"
+#include "password.h"
+
+namespace imchat::plugin {
+
+namespace {
+
+int Refuse(const char* client_id, const std::string& user, const std::string& why) {
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "imchat: refused login of '%s' (client id '%s'): %s",
+                       Printable(user).c_str(), Printable(client_id ? client_id : "").c_str(),
+                       why.c_str());
+  return MOSQ_ERR_AUTH;
+}
+
+// The user owning `client_id` if it is not `user`: a live connection of another
+// user, or another user's persistent session.
+std::string ClientIdOwner(const State& state, const std::string& client_id,
+                          const std::string& user) {
+  for (const auto& entry : state.connections) {
+    if (entry.second.client_id == client_id && entry.second.user != user &&
+        entry.second.logout_reason.empty()) {
+      return entry.second.user;
+    }
+  }
+  auto it = state.persistent_sessions.find(client_id);
+  if (it != state.persistent_sessions.end() && it->second != user) return it->second;
+  return "";
+}
+
+}  // namespace
+
+int OnBasicAuth(int event, void* event_data, void* userdata) {
+  (void)event;
+  auto* ed = static_cast<mosquitto_evt_basic_auth*>(event_data);
+  State& state = *static_cast<State*>(userdata);
+  const char* cid = mosquitto_client_id(ed->client);
+  const std::string client_id = cid ? cid : "";
+  if (!ed->username || !*ed->username) return Refuse(cid, "", "no user name (anonymous)");
+  const std::string user = ed->username;
+  if (!ed->password || !*ed->password) return Refuse(cid, user, "empty password");
+  const std::string_view password = ed->password;
+  const bool service = user == state.options.service_user;
+  if (!service) {
+    std::string why = NameError(user);
+    if (!why.empty()) return Refuse(cid, user, "invalid user name: " + why);
+  }
+  if (state.lockout->IsLocked(user))
+    return Refuse(cid, user, "the name is locked after repeated bad passwords");
+  bool good = service ? ConstantTimeEquals(state.service_password, password)
+                      : state.users.Verify(user, password);
+  if (!good) {
+    if (!service && !state.users.Contains(user)) {
+      // Unknown names are counted too, so a lockout does not reveal which names exist.
+      state.lockout->RecordFailure(user);
+      return Refuse(cid, user, "unknown user");
+    }
+    bool locked = state.lockout->RecordFailure(user);
+    return Refuse(cid, user, locked ? "bad password; the name is now locked" : "bad password");
+  }
+  state.lockout->RecordSuccess(user);
+  std::string owner = ClientIdOwner(state, client_id, user);
+  if (!owner.empty()) {
+    return Refuse(cid, user,
+                  "client id '" + Printable(client_id) + "' belongs to user '" + owner + "'");
+  }
+  AddConnection(state, ed->client, user, service);
+  mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: %s '%s' logged in (client id '%s')",
+                       service ? "service" : "user", user.c_str(), Printable(client_id).c_str());
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // namespace imchat::plugin

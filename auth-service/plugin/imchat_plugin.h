@@ -1,0 +1,122 @@
+// Private header of the imchat Mosquitto plugin: the one state struct passed
+// as userdata to every callback, and the callbacks of each concern.
+// Everything runs on the broker's single thread; nothing here may block.
+#ifndef IMCHAT_PLUGIN_IMCHAT_PLUGIN_H_
+#define IMCHAT_PLUGIN_IMCHAT_PLUGIN_H_
+
+#include <cstdint>
+#include <ctime>
+#include <deque>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+extern "C" {
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+#include <mqtt_protocol.h>
+}
+
+#include "blocks.h"
+#include "lockout.h"
+#include "users_file.h"
+
+namespace imchat::plugin {
+
+struct Options {
+  std::string users_file;
+  std::string service_user = "imchat-service";
+  std::string service_password_file;
+  double lockout_seconds = 60;
+  int max_failures = 3;
+};
+
+// One authenticated connection (a chat user or the service).
+struct Connection {
+  std::string user;
+  std::string client_id;
+  bool service = false;
+  std::uint64_t conn = 0;  // 0 for the service
+  std::int64_t since_ms = 0;
+  bool clean = true;
+  int protocol = 0;
+  bool inbox = false;         // the inbox event was published
+  std::string logout_reason;  // set before we kick it (idle, kicked, lost on takeover)
+};
+
+// A direct message to an offline user, held until the service says it is stored.
+struct PendingMessage {
+  std::string id;
+  std::string topic;
+  std::string payload;
+  std::vector<std::pair<std::string, std::string>> user_properties;  // id, ts, ref...
+  int qos = 1;
+};
+
+using UserProperties = std::vector<std::pair<std::string, std::string>>;
+
+struct State {
+  mosquitto_plugin_id_t* id = nullptr;
+  Options options;
+  std::string service_password;
+  UserTable users;
+  SteadyClock clock;
+  std::unique_ptr<Lockout> lockout;
+  BlockSet blocks;
+  // Keyed by the broker's client pointer: valid from BASIC_AUTH until DISCONNECT.
+  std::map<const mosquitto*, Connection> connections;
+  // Client id -> user of a persistent (clean session off) session.
+  std::map<std::string, std::string> persistent_sessions;
+  std::uint64_t next_conn = 1;
+  std::uint64_t next_message = 1;
+  std::string id_prefix;  // plugin start time in ms, base36
+  std::deque<PendingMessage> pending;
+  // users.txt change detection (TICK): at most one stat per second.
+  std::time_t last_users_check = 0;
+  std::time_t users_mtime = 0;
+  long long users_mtime_ns = 0;
+  long long users_size = -1;
+};
+
+// --- helpers (sessions.cpp)
+std::int64_t NowMs();
+// Publishes JSON as the broker (QoS 1, not retained); `client_id` null = to subscribers.
+void PublishJson(const char* client_id, const std::string& topic, const nlohmann::json& body,
+                 const UserProperties& properties = {});
+const Connection* FindConnection(const State& state, const mosquitto* client);
+Connection* FindConnection(State& state, const mosquitto* client);
+// Number of connected clients of chat user `name`.
+int ConnectedClients(const State& state, const std::string& name);
+// Remembers a new connection; publishes im/login/<name> for chat users.
+void AddConnection(State& state, mosquitto* client, const std::string& user, bool service);
+// Publishes the inbox event once per connection.
+void NoteInboxSubscription(State& state, const mosquitto* client);
+// Sets the logout reason of every connection of `user` and kicks them.
+void KickUser(State& state, const std::string& user, const std::string& reason);
+// The im/sessions snapshot.
+nlohmann::json SessionsSnapshot(const State& state);
+
+// --- callbacks
+int OnBasicAuth(int event, void* event_data, void* userdata);   // auth.cpp
+int OnAclCheck(int event, void* event_data, void* userdata);    // acl_check.cpp
+int OnMessage(int event, void* event_data, void* userdata);     // messages.cpp
+int OnDisconnect(int event, void* event_data, void* userdata);  // sessions.cpp
+int OnControl(int event, void* event_data, void* userdata);     // control.cpp
+int OnReload(int event, void* event_data, void* userdata);      // reload.cpp
+int OnTick(int event, void* event_data, void* userdata);        // reload.cpp
+
+// --- messages.cpp: resend held offline messages to the service's client id.
+void ResendPending(State& state, const char* service_client_id);
+void ForgetStored(State& state, const std::vector<std::string>& ids);
+
+// --- reload.cpp: re-reads users.txt; kicks removed users. False keeps the old table.
+bool ReloadUsers(State& state, const char* why);
+
+}  // namespace imchat::plugin
+
+#endif  // IMCHAT_PLUGIN_IMCHAT_PLUGIN_H_

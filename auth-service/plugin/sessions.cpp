@@ -1,0 +1,152 @@
+// Connections and their events: im/login/<name> (login, inbox),
+// im/logout/<name> and the im/sessions snapshot for the auth-service.
+#include <chrono>
+
+#include "imchat_plugin.h"
+#include "topics.h"
+
+namespace imchat::plugin {
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void PublishJson(const char* client_id, const std::string& topic, const nlohmann::json& body,
+                 const UserProperties& properties) {
+  const std::string text = body.dump();
+  mosquitto_property* props = nullptr;
+  for (const auto& [name, value] : properties) {
+    mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, name.c_str(),
+                                       value.c_str());
+  }
+  int rc = mosquitto_broker_publish_copy(client_id, topic.c_str(), static_cast<int>(text.size()),
+                                         text.data(), 1, false, props);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    // On failure the properties stay ours.
+    mosquitto_property_free_all(&props);
+    mosquitto_log_printf(MOSQ_LOG_WARNING, "imchat: cannot publish to %s: %s", topic.c_str(),
+                         mosquitto_strerror(rc));
+  }
+}
+
+const Connection* FindConnection(const State& state, const mosquitto* client) {
+  auto it = state.connections.find(client);
+  return it == state.connections.end() ? nullptr : &it->second;
+}
+
+Connection* FindConnection(State& state, const mosquitto* client) {
+  auto it = state.connections.find(client);
+  return it == state.connections.end() ? nullptr : &it->second;
+}
+
+int ConnectedClients(const State& state, const std::string& name) {
+  int n = 0;
+  for (const auto& entry : state.connections) {
+    if (!entry.second.service && entry.second.user == name && entry.second.logout_reason.empty())
+      ++n;
+  }
+  return n;
+}
+
+void AddConnection(State& state, mosquitto* client, const std::string& user, bool service) {
+  Connection c;
+  c.user = user;
+  const char* id = mosquitto_client_id(client);
+  c.client_id = id ? id : "";
+  c.service = service;
+  c.since_ms = NowMs();
+  c.clean = mosquitto_client_clean_session(client);
+  c.protocol = mosquitto_client_protocol_version(client);
+  // The same client id still connected is about to be taken over: its logout is "lost".
+  for (auto& entry : state.connections) {
+    if (entry.first != client && entry.second.client_id == c.client_id &&
+        entry.second.logout_reason.empty()) {
+      entry.second.logout_reason = "lost";
+    }
+  }
+  if (c.clean) {
+    state.persistent_sessions.erase(c.client_id);
+  } else {
+    state.persistent_sessions[c.client_id] = user;
+  }
+  if (!service) c.conn = state.next_conn++;
+  state.connections[client] = c;
+  if (service) return;
+  PublishJson(nullptr, LoginTopic(user),
+              {{"event", "login"},
+               {"user", user},
+               {"client_id", c.client_id},
+               {"conn", c.conn},
+               {"ts", c.since_ms},
+               {"clean", c.clean},
+               {"protocol", c.protocol}});
+}
+
+void NoteInboxSubscription(State& state, const mosquitto* client) {
+  Connection* c = FindConnection(state, client);
+  if (!c || c->service || c->inbox) return;
+  c->inbox = true;
+  PublishJson(nullptr, LoginTopic(c->user),
+              {{"event", "inbox"},
+               {"user", c->user},
+               {"client_id", c->client_id},
+               {"conn", c->conn},
+               {"ts", NowMs()}});
+}
+
+void KickUser(State& state, const std::string& user, const std::string& reason) {
+  bool any = false;
+  for (auto& entry : state.connections) {
+    if (!entry.second.service && entry.second.user == user) {
+      entry.second.logout_reason = reason;
+      any = true;
+    }
+  }
+  if (!any) return;
+  mosquitto_log_printf(MOSQ_LOG_NOTICE, "imchat: disconnecting user '%s' (%s)", user.c_str(),
+                       reason.c_str());
+  // Re-enters OnDisconnect for each of the user's clients.
+  mosquitto_kick_client_by_username(user.c_str(), false);
+}
+
+nlohmann::json SessionsSnapshot(const State& state) {
+  nlohmann::json sessions = nlohmann::json::array();
+  for (const auto& entry : state.connections) {
+    const Connection& c = entry.second;
+    if (c.service || !c.logout_reason.empty()) continue;
+    sessions.push_back({{"user", c.user},
+                        {"client_id", c.client_id},
+                        {"conn", c.conn},
+                        {"since", c.since_ms},
+                        {"inbox", c.inbox}});
+  }
+  return {{"ts", NowMs()}, {"sessions", sessions}};
+}
+
+int OnDisconnect(int event, void* event_data, void* userdata) {
+  (void)event;
+  auto* ed = static_cast<mosquitto_evt_disconnect*>(event_data);
+  State& state = *static_cast<State*>(userdata);
+  auto it = state.connections.find(ed->client);
+  if (it == state.connections.end()) return MOSQ_ERR_SUCCESS;
+  Connection c = it->second;
+  state.connections.erase(it);
+  if (c.service) return MOSQ_ERR_SUCCESS;
+  std::string reason = c.logout_reason;
+  if (reason.empty()) reason = ed->reason == MOSQ_ERR_SUCCESS ? "quit" : "lost";
+  mosquitto_log_printf(MOSQ_LOG_DEBUG, "imchat: %s (conn %llu) left: %s (broker reason %d)",
+                       c.user.c_str(), static_cast<unsigned long long>(c.conn), reason.c_str(),
+                       ed->reason);
+  PublishJson(nullptr, LogoutTopic(c.user),
+              {{"event", "logout"},
+               {"user", c.user},
+               {"client_id", c.client_id},
+               {"conn", c.conn},
+               {"ts", NowMs()},
+               {"reason", reason}});
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // namespace imchat::plugin
