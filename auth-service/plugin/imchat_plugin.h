@@ -114,6 +114,11 @@ int OnTick(int event, void* event_data, void* userdata);        // reload.cpp
 void ResendPending(State& state, const char* service_client_id);
 void ForgetStored(State& state, const std::vector<std::string>& ids);
 
+// --- disconnect_reason.cpp: true while the broker handles a client's DISCONNECT
+// packet (so the connection ends with reason "quit"); see the file for why.
+bool InCleanDisconnect();
+bool CanTellCleanDisconnect();
+
 // --- reload.cpp: re-reads users.txt; kicks removed users. False keeps the old table.
 bool ReloadUsers(State& state, const char* why);
 

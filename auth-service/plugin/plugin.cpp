@@ -171,6 +171,11 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
   mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: plugin ready: %zu users from %s, service user '%s'",
                        state->users.size(), state->options.users_file.c_str(),
                        state->options.service_user.c_str());
+  if (!imchat::plugin::CanTellCleanDisconnect()) {
+    mosquitto_log_printf(MOSQ_LOG_WARNING,
+                         "imchat: this broker does not export handle__disconnect; every logout "
+                         "will read \"lost\" instead of \"quit\"");
+  }
   g_state = state.release();
   *userdata = g_state;
   return MOSQ_ERR_SUCCESS;

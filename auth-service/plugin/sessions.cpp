@@ -135,7 +135,11 @@ int OnDisconnect(int event, void* event_data, void* userdata) {
   state.connections.erase(it);
   if (c.service) return MOSQ_ERR_SUCCESS;
   std::string reason = c.logout_reason;
-  if (reason.empty()) reason = ed->reason == MOSQ_ERR_SUCCESS ? "quit" : "lost";
+  if (reason.empty()) {
+    // Brokers that pass a real reason: 0 is a clean DISCONNECT. 2.0.x always passes -1.
+    bool clean = ed->reason == -1 ? InCleanDisconnect() : ed->reason == MOSQ_ERR_SUCCESS;
+    reason = clean ? "quit" : "lost";
+  }
   mosquitto_log_printf(MOSQ_LOG_DEBUG, "imchat: %s (conn %llu) left: %s (broker reason %d)",
                        c.user.c_str(), static_cast<unsigned long long>(c.conn), reason.c_str(),
                        ed->reason);
