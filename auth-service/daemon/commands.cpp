@@ -1,0 +1,218 @@
+// Parsing is strict so a typo gets a specific error instead of a guess.
+#include "commands.h"
+
+#include <cctype>
+
+#include "names.h"
+
+namespace imchat {
+
+const std::vector<CommandSpec>& AllCommands() {
+  static const std::vector<CommandSpec> kCommands = {
+      {"help", "help", "list the commands"},
+      {"who", "who", "who else is online now"},
+      {"since", "since <seconds>", "who else was online within that many seconds"},
+      {"block", "block <user>", "stop messages and presence between you and <user>"},
+      {"unblock", "unblock <user>", "undo block"},
+      {"blocked", "blocked", "the users you block"},
+      {"history", "history <user>|all [n]",
+       "the last n (default 20, at most 500) messages between you and <user>, or broadcasts"},
+      {"nick", "nick <display name>", "set your display name (1-64 characters); alone, clear it"},
+  };
+  return kCommands;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int extra;
+    std::uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    static const std::uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+std::string UnknownCommandText(std::string_view verb) {
+  std::string text = "unknown command '" + Printable(verb, 40) + "'; valid commands: ";
+  bool first = true;
+  for (const auto& c : AllCommands()) {
+    if (!first) text += ", ";
+    text += c.name;
+    first = false;
+  }
+  return text;
+}
+
+namespace {
+
+std::vector<std::string> SplitWords(std::string_view line) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < line.size() && line[j] != ' ') ++j;
+    if (j > i) words.emplace_back(line.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string Usage(const std::string& verb) {
+  for (const auto& c : AllCommands()) {
+    if (c.name == verb) return "usage: " + c.usage;
+  }
+  return "";
+}
+
+// Parses a non-negative decimal; false when not digits. Values past `max`
+// come back as max + 1 so callers can say "too large" without overflow.
+bool ParseCount(const std::string& s, std::int64_t max, std::int64_t* out) {
+  if (s.empty() || s.size() > 30) return false;
+  std::int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    if (v <= max) v = v * 10 + (c - '0');
+  }
+  *out = v > max ? max + 1 : v;
+  return true;
+}
+
+bool HasControl(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F) return true;
+  }
+  return false;
+}
+
+std::size_t Utf8Chars(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+Command ParseCommand(std::string_view line) {
+  Command cmd;
+  // Trailing CR/LF from line-oriented tools is not part of the command.
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.size() > kMaxCommandBytes) {
+    cmd.verb = Printable(line.substr(0, line.find(' ')), 32);
+    cmd.error = "command too long (" + std::to_string(line.size()) + " bytes; at most " +
+                std::to_string(kMaxCommandBytes) + ")";
+    return cmd;
+  }
+  if (!IsValidUtf8(line)) {
+    cmd.verb = Printable(line.substr(0, line.find(' ')), 32);
+    cmd.error = "the command is not valid UTF-8";
+    return cmd;
+  }
+  if (HasControl(line)) {
+    cmd.verb = Printable(line.substr(0, line.find(' ')), 32);
+    cmd.error = "the command contains control characters (one command per message)";
+    return cmd;
+  }
+  std::vector<std::string> words = SplitWords(line);
+  if (words.empty()) {
+    cmd.error = "empty command; try 'help'";
+    return cmd;
+  }
+  std::string verb = Lower(words[0]);
+  cmd.verb = verb;
+  std::size_t args = words.size() - 1;
+  auto want_args = [&](std::size_t lo, std::size_t hi) {
+    if (args < lo) {
+      cmd.error = "missing argument; " + Usage(verb);
+    } else if (args > hi) {
+      cmd.error = "too many arguments; " + Usage(verb);
+    }
+    return cmd.error.empty();
+  };
+  auto want_user = [&](const std::string& name) {
+    std::string why = NameError(name);
+    if (!why.empty()) cmd.error = "bad user name '" + Printable(name, 40) + "': " + why;
+    cmd.user = name;
+    return why.empty();
+  };
+  if (verb == "help" || verb == "who" || verb == "blocked") {
+    want_args(0, 0);
+  } else if (verb == "since") {
+    if (want_args(1, 1)) {
+      constexpr std::int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;
+      if (!ParseCount(words[1], kMaxSeconds, &cmd.seconds)) {
+        cmd.error = "'" + Printable(words[1], 40) + "' is not a number of seconds; " + Usage(verb);
+      } else if (cmd.seconds > kMaxSeconds) {
+        cmd.error = "at most " + std::to_string(kMaxSeconds) + " seconds";
+      }
+    }
+  } else if (verb == "block" || verb == "unblock") {
+    if (want_args(1, 1)) want_user(words[1]);
+  } else if (verb == "history") {
+    if (want_args(1, 2) && (words[1] == "all" || want_user(words[1]))) {
+      cmd.user = words[1];
+      if (args == 2) {
+        std::int64_t n = 0;
+        if (!ParseCount(words[2], kMaxHistory, &n) || n < 1) {
+          cmd.error = "'" + Printable(words[2], 40) + "' is not a count of 1-" +
+                      std::to_string(kMaxHistory) + "; " + Usage(verb);
+        } else {
+          cmd.count = n > kMaxHistory ? kMaxHistory : static_cast<int>(n);
+        }
+      }
+    }
+  } else if (verb == "nick") {
+    std::size_t start = line.find_first_not_of(' ');
+    std::size_t after = line.find(' ', start);
+    std::string rest;
+    if (after != std::string_view::npos) {
+      std::string_view r = line.substr(after);
+      std::size_t a = r.find_first_not_of(' ');
+      std::size_t b = r.find_last_not_of(' ');
+      if (a != std::string_view::npos) rest = std::string(r.substr(a, b - a + 1));
+    }
+    if (Utf8Chars(rest) > kMaxDisplayChars) {
+      cmd.error =
+          "display name too long (at most " + std::to_string(kMaxDisplayChars) + " characters)";
+    } else {
+      cmd.display = rest;
+    }
+  } else {
+    cmd.verb = Printable(words[0], 40);
+    cmd.error = UnknownCommandText(words[0]);
+  }
+  return cmd;
+}
+
+}  // namespace imchat

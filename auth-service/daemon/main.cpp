@@ -1,0 +1,26 @@
+// imchat-service: the auth-service daemon (presence, offline queue, archive,
+// commands, blocks, idle timeout) for an imchat broker. See topics.md.
+// Usage: imchat-service --host H --port N --users FILE --data DIR
+//          --service-user NAME --service-password-file FILE [--client-id ID]
+//          [--idle-timeout SECONDS] [--log-text] [--history-limit N]
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "options.h"
+#include "runner.h"
+
+int main(int argc, char** argv) {
+  imchat::DaemonOptions options;
+  std::string error =
+      imchat::ParseDaemonOptions(std::vector<std::string>(argv + 1, argv + argc), &options);
+  if (error == "help") {
+    std::fputs(imchat::kDaemonUsage, stdout);
+    return 0;
+  }
+  if (!error.empty()) {
+    std::fprintf(stderr, "imchat-service: %s\n%s", error.c_str(), imchat::kDaemonUsage);
+    return 2;
+  }
+  return imchat::RunDaemon(options);
+}

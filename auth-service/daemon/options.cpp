@@ -1,0 +1,64 @@
+#include "options.h"
+
+namespace imchat {
+
+namespace {
+bool ParseInt(const std::string& s, long lo, long hi, int* out) {
+  if (s.empty() || s.size() > 9) return false;
+  long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  if (v < lo || v > hi) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+}  // namespace
+
+std::string ParseDaemonOptions(const std::vector<std::string>& args, DaemonOptions* o) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--log-text") {
+      o->log_text = true;
+      continue;
+    }
+    if (a == "--help" || a == "-h") return "help";
+    if (i + 1 >= args.size()) return "option '" + a + "' needs a value or is unknown";
+    const std::string& v = args[++i];
+    if (a == "--host") {
+      o->host = v;
+    } else if (a == "--port") {
+      if (!ParseInt(v, 1, 65535, &o->port)) return "--port: '" + v + "' is not a port (1-65535)";
+    } else if (a == "--users") {
+      o->users_file = v;
+    } else if (a == "--data") {
+      o->data_dir = v;
+    } else if (a == "--service-user") {
+      o->service_user = v;
+    } else if (a == "--service-password-file") {
+      o->service_password_file = v;
+    } else if (a == "--client-id") {
+      o->client_id = v;
+    } else if (a == "--idle-timeout") {
+      if (!ParseInt(v, 0, 100000000, &o->idle_timeout_s)) {
+        return "--idle-timeout: '" + v + "' is not a number of seconds";
+      }
+    } else if (a == "--history-limit") {
+      if (!ParseInt(v, 1, 100000, &o->history_limit)) {
+        return "--history-limit: '" + v + "' is not a count (1-100000)";
+      }
+    } else {
+      return "unknown option '" + a + "'";
+    }
+  }
+  if (o->users_file.empty()) return "--users is required";
+  if (o->data_dir.empty()) return "--data is required";
+  if (o->service_user.empty()) return "--service-user is required";
+  if (o->service_password_file.empty()) return "--service-password-file is required";
+  if (o->host.empty()) return "--host is empty";
+  if (o->client_id.empty()) return "--client-id is empty";
+  return "";
+}
+
+}  // namespace imchat

@@ -1,0 +1,33 @@
+// imchat-service command-line options.
+#ifndef IMCHAT_DAEMON_OPTIONS_H_
+#define IMCHAT_DAEMON_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+namespace imchat {
+
+struct DaemonOptions {
+  std::string host = "localhost";
+  int port = 1883;
+  std::string users_file;
+  std::string data_dir;
+  std::string service_user;
+  std::string service_password_file;
+  std::string client_id = "imchat-service";
+  int idle_timeout_s = 0;
+  bool log_text = false;
+  int history_limit = 500;
+};
+
+inline constexpr const char* kDaemonUsage =
+    "usage: imchat-service --host H --port N --users FILE --data DIR --service-user NAME\n"
+    "                      --service-password-file FILE [--client-id ID] [--idle-timeout SECONDS]\n"
+    "                      [--log-text] [--history-limit N]\n";
+
+// Parses argv (without argv[0]). Returns "" on success, else the error text.
+std::string ParseDaemonOptions(const std::vector<std::string>& args, DaemonOptions* out);
+
+}  // namespace imchat
+
+#endif  // IMCHAT_DAEMON_OPTIONS_H_

@@ -1,0 +1,225 @@
+// Signals are blocked in every thread and polled with sigtimedwait() from the
+// loop, so no handler runs concurrently with the service.
+#include "runner.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+#include "event_queue.h"
+#include "paho_link.h"
+#include "server_log.h"
+#include "service.h"
+#include "store.h"
+#include "user_list.h"
+
+namespace imchat {
+
+namespace {
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t MonoMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+struct FileStamp {
+  bool ok = false;
+  ino_t ino = 0;
+  off_t size = 0;
+  std::int64_t mtime_ns = 0;
+  bool operator!=(const FileStamp& o) const {
+    return ok != o.ok || ino != o.ino || size != o.size || mtime_ns != o.mtime_ns;
+  }
+};
+
+FileStamp Stamp(const std::string& path) {
+  FileStamp s;
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) {
+    s.ok = true;
+    s.ino = st.st_ino;
+    s.size = st.st_size;
+    s.mtime_ns = std::int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  }
+  return s;
+}
+
+bool ReadPassword(const std::string& path, std::string* out, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read the service password file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::getline(in, *out);
+  while (!out->empty() && (out->back() == '\r' || out->back() == ' ')) out->pop_back();
+  if (out->empty()) {
+    *error = "the service password file " + path + " is empty";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunDaemon(const DaemonOptions& o) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  struct stat st;
+  if (stat(o.data_dir.c_str(), &st) != 0) {
+    if (mkdir(o.data_dir.c_str(), 0700) != 0) {
+      std::fprintf(stderr, "imchat-service: cannot create the data directory %s: %s\n",
+                   o.data_dir.c_str(), std::strerror(errno));
+      return 1;
+    }
+  } else if (!S_ISDIR(st.st_mode)) {
+    std::fprintf(stderr, "imchat-service: --data %s is not a directory\n", o.data_dir.c_str());
+    return 1;
+  }
+  ServerLog log(o.data_dir + "/server.log");
+  if (!log.ok()) {
+    std::fprintf(stderr, "imchat-service: cannot write %s/server.log: %s\n", o.data_dir.c_str(),
+                 std::strerror(errno));
+    return 1;
+  }
+  std::string error;
+  std::string password;
+  if (!ReadPassword(o.service_password_file, &password, &error)) {
+    log.Log("error: " + error);
+    return 1;
+  }
+  std::set<std::string, std::less<>> users;
+  if (!LoadUserNames(o.users_file, &users, &error)) {
+    log.Log("error: " + error);
+    return 1;
+  }
+  std::string db_path = o.data_dir + "/imchat.db";
+  std::unique_ptr<Store> store = Store::Open(db_path, &error);
+  if (!store) {
+    log.Log("error: refusing to start: database " + error +
+            " (move it away to start with an empty database)");
+    return 1;
+  }
+  log.Log("started: broker " + o.host + ":" + std::to_string(o.port) + ", database " + db_path +
+          ", " + std::to_string(users.size()) + " users");
+
+  EventQueue events;
+  PahoLink link({o.host, o.port, o.client_id, o.service_user, password, 10}, events);
+  ServiceOptions so;
+  so.idle_timeout_s = o.idle_timeout_s;
+  so.log_text = o.log_text;
+  so.history_limit = o.history_limit;
+  Service service(*store, link, log, NowMs, so);
+  service.SetUsers(users);
+  service.on_ready = [&log] { log.Raw("imchat-service: ready"); };
+
+  FileStamp users_stamp = Stamp(o.users_file);
+  std::int64_t next_users_check = MonoMs() + 1000;
+  bool connecting = false;
+  bool connected = false;
+  std::int64_t next_attempt = 0;
+  int backoff_ms = 200;
+
+  auto reload_users = [&](const char* why) {
+    std::set<std::string, std::less<>> fresh;
+    std::string err;
+    if (LoadUserNames(o.users_file, &fresh, &err)) {
+      log.Log(std::string("users reloaded (") + why + "): " + std::to_string(fresh.size()) +
+              " users");
+      service.SetUsers(std::move(fresh));
+    } else {
+      log.Log("error: users reload failed, keeping the previous list: " + err);
+    }
+  };
+
+  bool running = true;
+  while (running) {
+    std::int64_t mono = MonoMs();
+    if (!connected && !connecting && mono >= next_attempt) {
+      connecting = true;
+      link.Connect();
+    }
+    for (Event& e : events.Pop(std::chrono::milliseconds(20), 1000)) {
+      switch (e.kind) {
+        case Event::Kind::kConnectOk:
+          log.Log("connected to " + o.host + ":" + std::to_string(o.port) +
+                  (e.code ? " (session present)" : " (new session)"));
+          link.SubscribeAll();
+          break;
+        case Event::Kind::kSubscribed:
+          connecting = false;
+          connected = true;
+          backoff_ms = 200;
+          service.OnConnected();
+          break;
+        case Event::Kind::kConnectFailed:
+          connecting = false;
+          log.Log("connect to " + o.host + ":" + std::to_string(o.port) + " failed: " + e.text +
+                  "; retrying in " + std::to_string(backoff_ms) + " ms");
+          next_attempt = MonoMs() + backoff_ms;
+          backoff_ms = std::min(backoff_ms * 2, 3200);
+          break;
+        case Event::Kind::kLost:
+          log.Log("disconnected from the broker: " + e.text);
+          if (connected || connecting) service.OnDisconnected();
+          connected = false;
+          connecting = false;
+          next_attempt = MonoMs() + backoff_ms;
+          break;
+        case Event::Kind::kMessage:
+          service.OnMessage(e.message);
+          break;
+        case Event::Kind::kPublished:
+          service.OnPublished(e.tag, e.code);
+          break;
+      }
+    }
+    service.EndBatch();
+    service.Tick();
+    service.EndBatch();
+
+    struct timespec zero = {0, 0};
+    siginfo_t info;
+    int sig;
+    while ((sig = sigtimedwait(&signals, &info, &zero)) > 0) {
+      if (sig == SIGHUP) {
+        reload_users("SIGHUP");
+        users_stamp = Stamp(o.users_file);
+      } else {
+        log.Log(std::string("shutting down on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
+        running = false;
+      }
+    }
+    if (MonoMs() >= next_users_check) {
+      next_users_check = MonoMs() + 1000;
+      FileStamp now = Stamp(o.users_file);
+      if (now != users_stamp) {
+        users_stamp = now;
+        reload_users("file changed");
+      }
+    }
+  }
+  service.EndBatch();
+  link.Disconnect();
+  log.Log("stopped");
+  return 0;
+}
+
+}  // namespace imchat

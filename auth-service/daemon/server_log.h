@@ -1,0 +1,38 @@
+// server.log: one line per event, "<ISO-8601 UTC time> <text>", written to the
+// log file in the data directory and to stderr. Thread-safe.
+#ifndef IMCHAT_DAEMON_SERVER_LOG_H_
+#define IMCHAT_DAEMON_SERVER_LOG_H_
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace imchat {
+
+class ServerLog {
+ public:
+  // `path` "" logs to stderr only (unit tests); `quiet` drops the stderr copy.
+  explicit ServerLog(const std::string& path, bool quiet = false);
+  ~ServerLog();
+  ServerLog(const ServerLog&) = delete;
+  ServerLog& operator=(const ServerLog&) = delete;
+
+  // True when the file could be opened (or none was asked for).
+  bool ok() const { return path_.empty() || file_ != nullptr; }
+  void Log(const std::string& text);
+  // Writes `line` exactly as given (no time stamp), e.g. the ready line.
+  void Raw(const std::string& line);
+
+ private:
+  std::string path_;
+  bool quiet_;
+  std::FILE* file_ = nullptr;
+  std::mutex mu_;
+};
+
+// The current UTC time as 2026-11-22T18:54:34.123Z.
+std::string IsoNow();
+
+}  // namespace imchat
+
+#endif  // IMCHAT_DAEMON_SERVER_LOG_H_

@@ -1,0 +1,356 @@
+// SQLite behind Store: WAL journal, statements prepared once, writes batched
+// into one transaction per event batch (Commit()).
+#include "store.h"
+
+#include <sqlite3.h>
+
+namespace imchat {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+constexpr const char* kApplication = "imchat";
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE messages(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  sender TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  pending INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX messages_pending ON messages(recipient, pending, seq);
+CREATE INDEX messages_pair ON messages(sender, recipient, seq);
+CREATE TABLE blocks(blocker TEXT NOT NULL, blocked TEXT NOT NULL, PRIMARY KEY(blocker, blocked));
+CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '',
+  last_seen INTEGER NOT NULL DEFAULT 0, online INTEGER NOT NULL DEFAULT 0,
+  since INTEGER NOT NULL DEFAULT 0);
+)sql";
+
+std::string Column(sqlite3_stmt* s, int i) {
+  const void* p = sqlite3_column_blob(s, i);
+  int n = sqlite3_column_bytes(s, i);
+  return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+struct Store::Impl {
+  sqlite3* db = nullptr;
+  bool in_transaction = false;
+  sqlite3_stmt* insert_message = nullptr;
+  sqlite3_stmt* select_queue = nullptr;
+  sqlite3_stmt* count_queue = nullptr;
+  sqlite3_stmt* mark_delivered = nullptr;
+  sqlite3_stmt* history_pair = nullptr;
+  sqlite3_stmt* history_all = nullptr;
+  sqlite3_stmt* insert_block = nullptr;
+  sqlite3_stmt* delete_block = nullptr;
+  sqlite3_stmt* select_blocks = nullptr;
+  sqlite3_stmt* select_users = nullptr;
+  sqlite3_stmt* save_user = nullptr;
+
+  ~Impl() {
+    for (sqlite3_stmt* s :
+         {insert_message, select_queue, count_queue, mark_delivered, history_pair, history_all,
+          insert_block, delete_block, select_blocks, select_users, save_user}) {
+      sqlite3_finalize(s);
+    }
+    if (db) {
+      if (in_transaction) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_close(db);
+    }
+  }
+
+  bool Exec(const char* sql, std::string* error) {
+    char* msg = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+      *error = msg ? msg : sqlite3_errmsg(db);
+      sqlite3_free(msg);
+      return false;
+    }
+    return true;
+  }
+
+  bool Prepare(const char* sql, sqlite3_stmt** out, std::string* error) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK) {
+      *error = sqlite3_errmsg(db);
+      return false;
+    }
+    return true;
+  }
+
+  // Checks that an existing file is ours; creates the schema in an empty one.
+  bool CheckOrCreate(const std::string& path, std::string* error) {
+    std::string why;
+    if (!Exec("PRAGMA quick_check", &why)) {
+      *error = path + " is not a readable SQLite database (" + why + ")";
+      return false;
+    }
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, nullptr) != SQLITE_OK) {
+      *error = path + " is not a readable SQLite database (" + sqlite3_errmsg(db) + ")";
+      return false;
+    }
+    std::string check;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) check = Column(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW || check != "ok") {
+      *error = path + " is corrupt (integrity check: " +
+               (check.empty() ? std::string(sqlite3_errmsg(db)) : check) + ")";
+      return false;
+    }
+    int tables = 0;
+    s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+      tables = sqlite3_column_int(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (tables == 0) {
+      if (!Exec("PRAGMA journal_mode=WAL", error)) return false;
+      std::string sql = std::string("BEGIN;") + kSchema +
+                        "INSERT INTO meta VALUES('application','" + kApplication +
+                        "');INSERT INTO meta VALUES('schema_version','" +
+                        std::to_string(kSchemaVersion) + "');COMMIT;";
+      if (!Exec(sql.c_str(), &why)) {
+        *error = "cannot create the schema in " + path + ": " + why;
+        return false;
+      }
+      return true;
+    }
+    std::string app, version;
+    s = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &s, nullptr) != SQLITE_OK) {
+      *error = path + " is a SQLite database but not an imchat one (no meta table)";
+      return false;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      std::string key = Column(s, 0);
+      if (key == "application") app = Column(s, 1);
+      if (key == "schema_version") version = Column(s, 1);
+    }
+    sqlite3_finalize(s);
+    if (app != kApplication) {
+      *error = path + " is a SQLite database but not an imchat one";
+      return false;
+    }
+    if (version != std::to_string(kSchemaVersion)) {
+      *error = path + " has schema version '" + version + "'; this imchat-service needs " +
+               std::to_string(kSchemaVersion);
+      return false;
+    }
+    return Exec("PRAGMA journal_mode=WAL", error);
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) {
+  auto impl = std::make_unique<Impl>();
+  if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                      nullptr) != SQLITE_OK) {
+    *error = "cannot open database " + path + ": " +
+             (impl->db ? sqlite3_errmsg(impl->db) : "out of memory");
+    return nullptr;
+  }
+  sqlite3_busy_timeout(impl->db, 2000);
+  if (!impl->CheckOrCreate(path, error)) return nullptr;
+  std::string why;
+  // NORMAL is durable in WAL mode across process crashes (kill -9); only an OS
+  // crash can lose the last transactions.
+  impl->Exec("PRAGMA synchronous=NORMAL", &why);
+  bool ok =
+      impl->Prepare(
+          "INSERT OR IGNORE INTO messages(id, sender, recipient, ts, body, pending) "
+          "VALUES(?,?,?,?,?,?)",
+          &impl->insert_message, &why) &&
+      impl->Prepare(
+          "SELECT seq, id, sender, recipient, ts, body FROM messages "
+          "WHERE recipient=? AND pending=1 AND seq>? ORDER BY seq LIMIT ?",
+          &impl->select_queue, &why) &&
+      impl->Prepare("SELECT count(*) FROM messages WHERE recipient=? AND pending=1",
+                    &impl->count_queue, &why) &&
+      impl->Prepare("UPDATE messages SET pending=0 WHERE id=?", &impl->mark_delivered, &why) &&
+      impl->Prepare(
+          "SELECT * FROM (SELECT seq, id, sender, recipient, ts, body FROM messages "
+          "WHERE (sender=?1 AND recipient=?2) OR (sender=?2 AND recipient=?1) "
+          "ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
+          &impl->history_pair, &why) &&
+      impl->Prepare(
+          "SELECT * FROM (SELECT seq, id, sender, recipient, ts, body FROM messages "
+          "WHERE recipient='' ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+          &impl->history_all, &why) &&
+      impl->Prepare("INSERT OR IGNORE INTO blocks VALUES(?,?)", &impl->insert_block, &why) &&
+      impl->Prepare("DELETE FROM blocks WHERE blocker=? AND blocked=?", &impl->delete_block,
+                    &why) &&
+      impl->Prepare("SELECT blocker, blocked FROM blocks ORDER BY 1, 2", &impl->select_blocks,
+                    &why) &&
+      impl->Prepare("SELECT name, display, last_seen, online, since FROM users",
+                    &impl->select_users, &why) &&
+      impl->Prepare("INSERT OR REPLACE INTO users VALUES(?,?,?,?,?)", &impl->save_user, &why);
+  if (!ok) {
+    *error = "database " + path + ": " + why;
+    return nullptr;
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+void Store::Begin() {
+  if (impl_->in_transaction) return;
+  std::string why;
+  if (impl_->Exec("BEGIN IMMEDIATE", &why)) {
+    impl_->in_transaction = true;
+  } else {
+    write_error_ = why;
+  }
+}
+
+namespace {
+void BindText(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+std::vector<StoredMessage> ReadMessages(sqlite3_stmt* s) {
+  std::vector<StoredMessage> out;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    StoredMessage m;
+    m.seq = sqlite3_column_int64(s, 0);
+    m.id = Column(s, 1);
+    m.sender = Column(s, 2);
+    m.recipient = Column(s, 3);
+    m.ts = sqlite3_column_int64(s, 4);
+    m.body = Column(s, 5);
+    out.push_back(std::move(m));
+  }
+  sqlite3_reset(s);
+  return out;
+}
+}  // namespace
+
+Store::AddResult Store::AddMessage(const StoredMessage& m, bool queue) {
+  Begin();
+  sqlite3_stmt* s = impl_->insert_message;
+  BindText(s, 1, m.id);
+  BindText(s, 2, m.sender);
+  BindText(s, 3, m.recipient);
+  sqlite3_bind_int64(s, 4, m.ts);
+  sqlite3_bind_blob(s, 5, m.body.data(), static_cast<int>(m.body.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_int(s, 6, queue ? 1 : 0);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) {
+    write_error_ = sqlite3_errmsg(impl_->db);
+    return AddResult::kError;
+  }
+  return sqlite3_changes(impl_->db) > 0 ? AddResult::kAdded : AddResult::kDuplicate;
+}
+
+std::vector<StoredMessage> Store::Queue(const std::string& recipient, std::int64_t after_seq,
+                                        int limit) {
+  BindText(impl_->select_queue, 1, recipient);
+  sqlite3_bind_int64(impl_->select_queue, 2, after_seq);
+  sqlite3_bind_int(impl_->select_queue, 3, limit);
+  return ReadMessages(impl_->select_queue);
+}
+
+int Store::QueueSize(const std::string& recipient) {
+  sqlite3_stmt* s = impl_->count_queue;
+  BindText(s, 1, recipient);
+  int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+  sqlite3_reset(s);
+  return n;
+}
+
+void Store::MarkDelivered(const std::string& id) {
+  Begin();
+  BindText(impl_->mark_delivered, 1, id);
+  if (sqlite3_step(impl_->mark_delivered) != SQLITE_DONE) {
+    write_error_ = sqlite3_errmsg(impl_->db);
+  }
+  sqlite3_reset(impl_->mark_delivered);
+}
+
+std::vector<StoredMessage> Store::History(const std::string& a, const std::string& b, int n) {
+  if (b.empty()) {
+    sqlite3_bind_int(impl_->history_all, 1, n);
+    return ReadMessages(impl_->history_all);
+  }
+  BindText(impl_->history_pair, 1, a);
+  BindText(impl_->history_pair, 2, b);
+  sqlite3_bind_int(impl_->history_pair, 3, n);
+  return ReadMessages(impl_->history_pair);
+}
+
+void Store::SetBlock(const std::string& blocker, const std::string& blocked, bool on) {
+  Begin();
+  sqlite3_stmt* s = on ? impl_->insert_block : impl_->delete_block;
+  BindText(s, 1, blocker);
+  BindText(s, 2, blocked);
+  if (sqlite3_step(s) != SQLITE_DONE) write_error_ = sqlite3_errmsg(impl_->db);
+  sqlite3_reset(s);
+}
+
+std::vector<std::pair<std::string, std::string>> Store::Blocks() {
+  std::vector<std::pair<std::string, std::string>> out;
+  sqlite3_stmt* s = impl_->select_blocks;
+  while (sqlite3_step(s) == SQLITE_ROW) out.emplace_back(Column(s, 0), Column(s, 1));
+  sqlite3_reset(s);
+  return out;
+}
+
+std::vector<UserRecord> Store::Users() {
+  std::vector<UserRecord> out;
+  sqlite3_stmt* s = impl_->select_users;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    UserRecord u;
+    u.name = Column(s, 0);
+    u.display = Column(s, 1);
+    u.last_seen = sqlite3_column_int64(s, 2);
+    u.online = sqlite3_column_int(s, 3) != 0;
+    u.since = sqlite3_column_int64(s, 4);
+    out.push_back(std::move(u));
+  }
+  sqlite3_reset(s);
+  return out;
+}
+
+void Store::SaveUser(const UserRecord& u) {
+  Begin();
+  sqlite3_stmt* s = impl_->save_user;
+  BindText(s, 1, u.name);
+  BindText(s, 2, u.display);
+  sqlite3_bind_int64(s, 3, u.last_seen);
+  sqlite3_bind_int(s, 4, u.online ? 1 : 0);
+  sqlite3_bind_int64(s, 5, u.since);
+  if (sqlite3_step(s) != SQLITE_DONE) write_error_ = sqlite3_errmsg(impl_->db);
+  sqlite3_reset(s);
+}
+
+bool Store::Commit(std::string* error) {
+  if (!impl_->in_transaction) {
+    if (!write_error_.empty()) {
+      *error = write_error_;
+      write_error_.clear();
+      return false;
+    }
+    return true;
+  }
+  impl_->in_transaction = false;
+  std::string why;
+  if (!write_error_.empty() || !impl_->Exec("COMMIT", &why)) {
+    *error = write_error_.empty() ? why : write_error_;
+    write_error_.clear();
+    impl_->Exec("ROLLBACK", &why);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace imchat

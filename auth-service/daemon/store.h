@@ -1,0 +1,81 @@
+// The daemon's SQLite database (data/imchat.db): the message archive, the
+// offline queue, blocks, display names and last-seen times.
+//
+// Contract: Open() refuses (returns an error, never rewrites) a file that is
+// not an imchat database of the expected schema version, or that fails an
+// integrity check. Writes go into one open transaction that the caller ends
+// with Commit(); nothing counts as stored before Commit() returned true.
+// Not thread-safe: one thread owns the store.
+#ifndef IMCHAT_DAEMON_STORE_H_
+#define IMCHAT_DAEMON_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace imchat {
+
+struct StoredMessage {
+  std::int64_t seq = 0;  // send order (insertion order)
+  std::string id;        // the broker's message id
+  std::string sender;
+  std::string recipient;  // "" for a broadcast
+  std::int64_t ts = 0;    // ms since the epoch, from the broker
+  std::string body;       // exact bytes
+};
+
+struct UserRecord {
+  std::string name;
+  std::string display;
+  std::int64_t last_seen = 0;  // ms; when the user was last online
+  bool online = false;         // the state last published
+  std::int64_t since = 0;
+};
+
+class Store {
+ public:
+  // Opens or creates `path`. On failure returns nullptr and sets `*error`.
+  static std::unique_ptr<Store> Open(const std::string& path, std::string* error);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  enum class AddResult { kAdded, kDuplicate, kError };
+  // Archives a message; with `queue` it is also put on the recipient's
+  // offline queue. Idempotent by id (kDuplicate when the id was known).
+  AddResult AddMessage(const StoredMessage& m, bool queue);
+  // The recipient's undelivered queue in send order: at most `limit`
+  // messages with seq > `after_seq`.
+  std::vector<StoredMessage> Queue(const std::string& recipient, std::int64_t after_seq, int limit);
+  int QueueSize(const std::string& recipient);
+  void MarkDelivered(const std::string& id);
+  // Last `n` messages between a and b (both directions), oldest first; with
+  // b == "" the last n broadcasts.
+  std::vector<StoredMessage> History(const std::string& a, const std::string& b, int n);
+
+  void SetBlock(const std::string& blocker, const std::string& blocked, bool on);
+  std::vector<std::pair<std::string, std::string>> Blocks();
+
+  std::vector<UserRecord> Users();
+  void SaveUser(const UserRecord& u);
+
+  // Ends the open transaction. False (with `*error`) when the commit failed;
+  // the writes since the last successful commit are then lost.
+  bool Commit(std::string* error);
+  // The last write error since the previous Commit(), if any.
+  const std::string& write_error() const { return write_error_; }
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  void Begin();
+  std::unique_ptr<Impl> impl_;
+  std::string write_error_;
+};
+
+}  // namespace imchat
+
+#endif  // IMCHAT_DAEMON_STORE_H_
