@@ -4,6 +4,8 @@
 
 #include <mqtt/async_client.h>
 
+#include <mutex>
+
 namespace imchat {
 
 namespace {
@@ -23,19 +25,6 @@ class Listener : public mqtt::iaction_listener {
       try {
         e.code = tok.get_connect_response().is_session_present() ? 1 : 0;
       } catch (const std::exception&) {
-      }
-    } else if (ok_ == Event::Kind::kSubscribed) {
-      // A refused filter shows up as a failure reason code per topic.
-      try {
-        mqtt::subscribe_response rsp = tok.get_subscribe_response();
-        for (auto rc : rsp.get_reason_codes()) {
-          if (rc >= 0x80) e.code = rc;
-        }
-      } catch (const std::exception&) {
-      }
-      if (e.code) {
-        e.kind = failed_;
-        e.text = "a subscription was refused (reason " + std::to_string(e.code) + ")";
       }
     }
     events_.Push(std::move(e));
@@ -60,6 +49,59 @@ class Listener : public mqtt::iaction_listener {
   EventQueue& events_;
   Event::Kind ok_;
   Event::Kind failed_;
+};
+
+// Counts the SUBACKs of one SubscribeAll(); reports kSubscribed after the
+// last one, or kLost on the first refusal.
+class SubscribeListener : public mqtt::iaction_listener {
+ public:
+  explicit SubscribeListener(EventQueue& events) : events_(events) {}
+  void Expect(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    left_ = n;
+    failed_ = false;
+  }
+
+  void on_success(const mqtt::token& tok) override {
+    int refused = 0;
+    try {
+      mqtt::subscribe_response rsp = tok.get_subscribe_response();
+      for (auto rc : rsp.get_reason_codes()) {
+        if (rc >= 0x80) refused = rc;
+      }
+    } catch (const std::exception&) {
+    }
+    if (refused) {
+      Fail("a subscription was refused (reason " + std::to_string(refused) + ")");
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (left_ > 0 && --left_ == 0 && !failed_) {
+      Event e;
+      e.kind = Event::Kind::kSubscribed;
+      events_.Push(std::move(e));
+    }
+  }
+
+  void on_failure(const mqtt::token& tok) override {
+    Fail("subscribe failed: " + mqtt::exception::error_str(tok.get_return_code()));
+  }
+
+ private:
+  void Fail(const std::string& why) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (failed_) return;
+    failed_ = true;
+    Event e;
+    e.kind = Event::Kind::kLost;
+    e.text = why;
+    events_.Push(std::move(e));
+  }
+
+  EventQueue& events_;
+  std::mutex mu_;
+  std::size_t left_ = 0;
+  bool failed_ = false;
 };
 
 class Callback : public mqtt::callback {
@@ -102,7 +144,7 @@ struct PahoLink::Impl {
                mqtt::create_options(MQTTVERSION_5)),
         callback(ev),
         connect_listener(ev, Event::Kind::kConnectOk, Event::Kind::kConnectFailed),
-        subscribe_listener(ev, Event::Kind::kSubscribed, Event::Kind::kLost),
+        subscribe_listener(ev),
         publish_listener(ev, Event::Kind::kPublished, Event::Kind::kPublished) {
     client.set_callback(callback);
   }
@@ -112,7 +154,7 @@ struct PahoLink::Impl {
   mqtt::async_client client;
   Callback callback;
   Listener connect_listener;
-  Listener subscribe_listener;
+  SubscribeListener subscribe_listener;
   Listener publish_listener;
 };
 
@@ -148,13 +190,16 @@ void PahoLink::Connect() {
 void PahoLink::SubscribeAll() {
   static const std::vector<std::string> kFilters = {"im/login/+", "im/logout/+", "im/sessions",
                                                     "im/cmd/+",   "im/all/+",    "im/user/+/+"};
-  auto filters = mqtt::string_collection::create(kFilters);
-  mqtt::iasync_client::qos_collection qos(kFilters.size(), 1);
+  // One SUBSCRIBE per filter: Paho C++ 1.2's many-filters-with-options call
+  // crashes in MQTTAsync_subscribeMany. kSubscribed is reported once all
+  // are granted (SubscribeListener counts them).
+  impl_->subscribe_listener.Expect(kFilters.size());
   // no_local: the service's own replays and notices must not come back to it.
-  std::vector<mqtt::subscribe_options> opts(
-      kFilters.size(), mqtt::subscribe_options(mqtt::subscribe_options::SUBSCRIBE_NO_LOCAL));
+  mqtt::subscribe_options opts(mqtt::subscribe_options::SUBSCRIBE_NO_LOCAL);
   try {
-    impl_->client.subscribe(filters, qos, nullptr, impl_->subscribe_listener, opts);
+    for (const std::string& f : kFilters) {
+      impl_->client.subscribe(f, 1, nullptr, impl_->subscribe_listener, opts);
+    }
   } catch (const mqtt::exception& ex) {
     Event e;
     e.kind = Event::Kind::kLost;

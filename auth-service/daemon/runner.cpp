@@ -134,6 +134,7 @@ int RunDaemon(const DaemonOptions& o) {
   std::int64_t next_users_check = MonoMs() + 1000;
   bool connecting = false;
   bool connected = false;
+  bool subscribing = false;
   std::int64_t next_attempt = 0;
   int backoff_ms = 200;
 
@@ -159,18 +160,24 @@ int RunDaemon(const DaemonOptions& o) {
     for (Event& e : events.Pop(std::chrono::milliseconds(20), 1000)) {
       switch (e.kind) {
         case Event::Kind::kConnectOk:
+          // Paho may report one CONNACK twice; subscribe once per connection.
+          if (!connecting || subscribing) break;
+          subscribing = true;
           log.Log("connected to " + o.host + ":" + std::to_string(o.port) +
                   (e.code ? " (session present)" : " (new session)"));
           link.SubscribeAll();
           break;
         case Event::Kind::kSubscribed:
           connecting = false;
+          subscribing = false;
           connected = true;
           backoff_ms = 200;
           service.OnConnected();
           break;
         case Event::Kind::kConnectFailed:
+          if (connected) break;
           connecting = false;
+          subscribing = false;
           log.Log("connect to " + o.host + ":" + std::to_string(o.port) + " failed: " + e.text +
                   "; retrying in " + std::to_string(backoff_ms) + " ms");
           next_attempt = MonoMs() + backoff_ms;
@@ -181,6 +188,7 @@ int RunDaemon(const DaemonOptions& o) {
           if (connected || connecting) service.OnDisconnected();
           connected = false;
           connecting = false;
+          subscribing = false;
           next_attempt = MonoMs() + backoff_ms;
           break;
         case Event::Kind::kMessage:
