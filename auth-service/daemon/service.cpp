@@ -73,6 +73,7 @@ void Service::OnConnected() {
 }
 
 void Service::OnDisconnected() {
+  if (connected_) lost_at_ = clock_();
   connected_ = false;
   ready_ = false;
   // Outstanding replays are abandoned; what was not acknowledged stays queued
@@ -159,7 +160,9 @@ void Service::HandleLogout(const json& j) {
 
 void Service::HandleSessions(const json& j) {
   std::map<std::string, std::set<std::string>> sessions;
+  std::set<std::string> welcome;
   inbox_conns_.clear();
+  welcomed_conns_.clear();
   if (j.contains("sessions") && j["sessions"].is_array()) {
     for (const json& s : j["sessions"]) {
       if (!s.is_object()) continue;
@@ -170,6 +173,11 @@ void Service::HandleSessions(const json& j) {
       if (s.value("inbox", false)) {
         inbox_conns_[user].insert(conn);
         welcomed_conns_.insert(user + "/" + conn);
+        // Connections that began while the service was not listening missed
+        // their welcome (lost_at_ is 0 after a service restart: all of them).
+        std::int64_t since =
+            s.contains("since") && s["since"].is_number() ? s["since"].get<std::int64_t>() : 0;
+        if (since >= lost_at_) welcome.insert(user);
       }
     }
   }
@@ -181,6 +189,7 @@ void Service::HandleSessions(const json& j) {
   json pairs = json::array();
   for (const auto& [a, b] : store_.Blocks()) pairs.push_back({a, b});
   Control({{"op", "blocks"}, {"pairs", pairs}});
+  for (const std::string& user : welcome) Welcome(user);
   for (const auto& [user, conns] : inbox_conns_) StartReplay(user);
   if (!ready_) {
     ready_ = true;

@@ -125,6 +125,7 @@ class Service {
   std::vector<std::string> stored_ids_;
   std::vector<nlohmann::json> queued_statuses_;  // {sender, status json}
   std::int64_t retry_hello_at_ = 0;
+  std::int64_t lost_at_ = 0;  // when the broker connection was last lost
 };
 
 }  // namespace imchat
