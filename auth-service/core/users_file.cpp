@@ -1,5 +1,7 @@
 #include "users_file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -94,6 +96,12 @@ UsersResult LoadUsersFile(const std::string& path, std::string_view service_user
   std::string label = path;
   std::size_t slash = label.rfind('/');
   if (slash != std::string::npos) label = label.substr(slash + 1);
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    UsersResult result;
+    result.error = label + ": '" + path + "' is not a regular file";
+    return result;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     UsersResult result;

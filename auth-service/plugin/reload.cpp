@@ -1,5 +1,6 @@
 // RELOAD (SIGHUP) and TICK: users.txt is re-read when it changes; a bad file
 // keeps the old table; users no longer listed are disconnected (reason kicked).
+// A TICK notices a change within about two seconds of the last write.
 #include <sys/stat.h>
 
 #include <set>
@@ -9,11 +10,26 @@
 namespace imchat::plugin {
 
 bool ReloadUsers(State& state, const char* why) {
+  // Remember what we read, so the TICK check does not read it again.
+  struct stat st;
+  if (stat(state.options.users_file.c_str(), &st) == 0) {
+    state.users_mtime = st.st_mtim.tv_sec;
+    state.users_mtime_ns = st.st_mtim.tv_nsec;
+    state.users_size = st.st_size;
+  }
   auto loaded = LoadUsersFile(state.options.users_file, state.options.service_user);
   if (!loaded.ok()) {
     mosquitto_log_printf(MOSQ_LOG_ERR,
                          "imchat: users file not reloaded (%s), keeping the old one: %s", why,
                          loaded.error.c_str());
+    return false;
+  }
+  if (loaded.table->size() == 0 && state.users.size() > 0) {
+    // Most likely caught half-written; removing every user is never what a reload means.
+    mosquitto_log_printf(
+        MOSQ_LOG_ERR,
+        "imchat: users file not reloaded (%s), keeping the old one: %s lists no users", why,
+        state.options.users_file.c_str());
     return false;
   }
   std::set<std::string> removed;
@@ -49,6 +65,10 @@ int OnTick(int event, void* event_data, void* userdata) {
       st.st_size == state.users_size) {
     return MOSQ_ERR_SUCCESS;
   }
+  // A file written in place may be caught half-way, and a prefix cut at a line end
+  // is valid yet lacks users. Wait until it has been still for a second (SIGHUP
+  // reloads at once).
+  if (now - st.st_mtim.tv_sec < 1) return MOSQ_ERR_SUCCESS;
   state.users_mtime = st.st_mtim.tv_sec;
   state.users_mtime_ns = st.st_mtim.tv_nsec;
   state.users_size = st.st_size;
