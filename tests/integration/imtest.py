@@ -118,7 +118,7 @@ class Client:
     """A paho client that records what it receives. protocol: 5 or 4 (MQTT 3.1.1)."""
 
     def __init__(self, port, user, password, protocol=5, client_id=None, clean=True,
-                 keepalive=30, will=None):
+                 keepalive=30, will=None, session_expiry=None):
         self.user = user
         self.client_id = client_id if client_id is not None else f"t-{user}-{uuid.uuid4().hex[:8]}"
         self.protocol = protocol
@@ -147,6 +147,7 @@ class Client:
         self._port = port
         self._keepalive = keepalive
         self._clean = clean
+        self._session_expiry = session_expiry  # MQTT 5: seconds the session outlives the connection
 
     # --- callbacks (paho's network thread)
     def _on_connect(self, client, userdata, flags, rc, properties=None):
@@ -177,6 +178,10 @@ class Client:
         kwargs = {}
         if self.protocol == 5:
             kwargs["clean_start"] = self._clean
+            if self._session_expiry:
+                props = Properties(PacketTypes.CONNECT)
+                props.SessionExpiryInterval = self._session_expiry
+                kwargs["properties"] = props
         self.mqtt.connect("127.0.0.1", self._port, keepalive=self._keepalive, **kwargs)
         self.mqtt.loop_start()
         if not self._connected.wait(TIMEOUT):
