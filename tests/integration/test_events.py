@@ -1,0 +1,91 @@
+"""Events the plugin publishes for the auth-service: im/login (login, inbox), im/logout with
+its reason, the im/sessions snapshot, held offline messages and $CONTROL kicks."""
+
+import json
+import uuid
+
+import imtest
+
+
+class Events(imtest.StackTest):
+    STACK_ARGS = {"daemon": False}
+
+    def setUp(self):
+        super().setUp()
+        self.svc = self.stack.service_client()
+        self.svc.subscribe("im/login/+")
+        self.svc.subscribe("im/logout/+")
+
+    def control(self, request):
+        self.svc.publish("$CONTROL/imchat/v1", json.dumps(request))
+
+    def test_login_inbox_and_clean_logout(self):
+        alice = self.stack.client("alice", protocol=4)
+        login = self.svc.expect("im/login/alice").json()
+        self.assertEqual((login["event"], login["user"], login["client_id"], login["clean"],
+                          login["protocol"]), ("login", "alice", alice.client_id, True, 4))
+        alice.subscribe("im/user/+/+")
+        inbox = self.svc.expect("im/login/alice").json()
+        self.assertEqual((inbox["event"], inbox["conn"]), ("inbox", login["conn"]))
+        alice.subscribe("im/user/alice/+")  # once per connection
+        alice.disconnect()
+        logout = self.svc.expect("im/logout/alice").json()
+        self.assertEqual((logout["reason"], logout["conn"]), ("quit", login["conn"]))
+        inboxes = [m for m in self.svc.received if m.json().get("event") == "inbox"]
+        self.assertEqual(len(inboxes), 1)
+
+    def test_lost_connection(self):
+        bob = self.stack.client("bob")
+        conn = self.svc.expect("im/login/bob").json()["conn"]
+        bob.kill()
+        logout = self.svc.expect("im/logout/bob").json()
+        self.assertEqual((logout["reason"], logout["conn"]), ("lost", conn))
+
+    def test_takeover_gives_one_logout_and_one_login(self):
+        cid = "carol-" + uuid.uuid4().hex[:6]
+        self.stack.client("carol", client_id=cid)
+        first = self.svc.expect("im/login/carol").json()["conn"]
+        self.stack.client("carol", client_id=cid)
+        second = self.svc.expect("im/login/carol").json()["conn"]
+        logout = self.svc.expect("im/logout/carol").json()
+        self.assertNotEqual(first, second)
+        self.assertEqual(logout["conn"], first)
+        self.svc.expect_none(timeout=0.5)
+
+    def test_kick_with_reason(self):
+        dave = self.stack.client("dave")
+        self.control({"op": "kick", "user": "dave", "reason": "idle"})
+        imtest.wait_for(lambda: dave.is_disconnected, what="dave to be kicked")
+        self.assertEqual(self.svc.expect("im/logout/dave").json()["reason"], "idle")
+
+    def test_hello_snapshot_and_held_offline_messages(self):
+        alice = self.stack.client("alice")
+        alice.subscribe("im/user/alice/+")
+        self.svc.subscribe("im/sessions")
+        self.svc.subscribe("im/user/+/+")
+        alice.publish("im/user/bob", "while you were out")  # bob is offline
+        live = self.svc.expect("im/user/bob/alice")
+        msg_id = live.props["id"]
+        self.assertEqual(live.props.get("offline"), "1")
+        self.control({"op": "hello"})
+        snap = self.svc.expect("im/sessions").json()
+        self.assertEqual([(s["user"], s["client_id"], s["inbox"]) for s in snap["sessions"]],
+                         [("alice", alice.client_id, True)])
+        again = self.svc.expect("im/user/bob/alice")
+        self.assertEqual((again.text, again.props["id"], again.props.get("resend")),
+                         ("while you were out", msg_id, "1"))
+        # Once stored, it is no longer resent.
+        self.control({"op": "stored", "ids": [msg_id]})
+        self.control({"op": "hello"})
+        self.svc.expect("im/sessions")
+        self.svc.expect_none(topic="im/user/+/+", timeout=0.5)
+
+    def test_control_from_users_ignored(self):
+        rc, out = self.stack.mosquitto_pub("alice", "$CONTROL/imchat/v1",
+                                           '{"op":"kick","user":"bob"}')
+        self.assertIn("RC:135", out)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
