@@ -396,10 +396,16 @@ class Stack:
         self.broker.send_signal(signal.SIGHUP)
 
     def stop(self):
+        # DISCONNECT first, then join the network threads: a thread that sees its own
+        # disconnect exits at once, whereas loop_stop() on a live one waits out its select.
+        for c in self.clients:
+            try:
+                c.mqtt.disconnect()
+            except Exception:
+                pass
         for c in self.clients:
             try:
                 c.mqtt.loop_stop()
-                c.mqtt.disconnect()
             except Exception:
                 pass
         self.stop_daemon()
