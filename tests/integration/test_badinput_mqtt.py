@@ -121,7 +121,7 @@ class Archive(imtest.StackTest):
             alice.publish("im/user/bob", data, wait=False)
         for name, data in TEXTS.items():
             alice.publish("im/user/bob", data)
-            self.assertEqual(bob.expect("im/user/bob/alice").payload, data, name)
+            bob.expect("im/user/bob/alice", predicate=lambda m, d=data: m.payload == d)
         want = [d.decode() for d in TEXTS.values()]
 
         def archived():
