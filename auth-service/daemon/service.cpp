@@ -304,25 +304,26 @@ void Service::PumpReplay(const std::string& user) {
   Replay& r = replays_[user];
   if (!r.active) return;
   bool exhausted = false;
-  while (!r.stopped && r.inflight < options_.replay_window) {
+  int window = options_.replay_window;
+  if (!r.stopped && static_cast<int>(r.inflight.size()) < window) {
+    // Messages in flight are still pending in the store: skip past them.
     std::vector<StoredMessage> batch =
-        store_.Queue(user, r.last_seq, options_.replay_window - r.inflight);
-    if (batch.empty()) {
-      exhausted = true;
-      break;
-    }
+        store_.Queue(user, window + static_cast<int>(r.inflight.size()));
+    exhausted = true;
     for (const StoredMessage& m : batch) {
+      if (r.inflight.count(m.id)) continue;
+      if (static_cast<int>(r.inflight.size()) >= window) {
+        exhausted = false;
+        break;
+      }
       std::uint64_t tag = next_tag_++;
       pending_[tag] = {user, m.id, m.sender};
-      r.last_seq = m.seq;
-      ++r.inflight;
+      r.inflight.insert(m.id);
       link_.Publish(UserTopic(user, m.sender), m.body, 1, false,
                     {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}}, tag);
-      // Publish may report failure synchronously (not connected).
-      if (!replays_[user].active) return;
     }
   }
-  if (r.inflight == 0 && (r.stopped || exhausted)) {
+  if (r.inflight.empty() && (r.stopped || exhausted)) {
     r.active = false;
     bool again = r.again && inbox_conns_.count(user);
     if (again) StartReplay(user);
@@ -335,7 +336,7 @@ void Service::OnPublished(std::uint64_t tag, int reason) {
   Pending p = it->second;
   pending_.erase(it);
   Replay& r = replays_[p.user];
-  --r.inflight;
+  r.inflight.erase(p.id);
   if (reason == 0) {
     store_.MarkDelivered(p.id);
     log_.Log("replayed " + p.sender + " -> " + p.user + " id " + Printable(p.id, 40));

@@ -62,10 +62,9 @@ class Service {
  private:
   struct Replay {
     bool active = false;
-    bool stopped = false;  // a replay publish was refused: wait for the next login
-    bool again = false;    // the user became ready again during a replay
-    std::int64_t last_seq = 0;
-    int inflight = 0;
+    bool stopped = false;            // a replay publish was refused: wait for the next login
+    bool again = false;              // the user became ready again during a replay
+    std::set<std::string> inflight;  // ids published, PUBACK pending
   };
   struct Pending {  // a replayed message awaiting its PUBACK
     std::string user, id, sender;

@@ -21,7 +21,7 @@ CREATE TABLE messages(
   ts INTEGER NOT NULL,
   body BLOB NOT NULL,
   pending INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX messages_pending ON messages(recipient, pending, seq);
+CREATE INDEX messages_pending ON messages(recipient, pending, ts, seq);
 CREATE INDEX messages_pair ON messages(sender, recipient, seq);
 CREATE TABLE blocks(blocker TEXT NOT NULL, blocked TEXT NOT NULL, PRIMARY KEY(blocker, blocked));
 CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '',
@@ -173,7 +173,7 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) 
           &impl->insert_message, &why) &&
       impl->Prepare(
           "SELECT seq, id, sender, recipient, ts, body FROM messages "
-          "WHERE recipient=? AND pending=1 AND seq>? ORDER BY seq LIMIT ?",
+          "WHERE recipient=? AND pending=1 ORDER BY ts, seq LIMIT ?",
           &impl->select_queue, &why) &&
       impl->Prepare("SELECT count(*) FROM messages WHERE recipient=? AND pending=1",
                     &impl->count_queue, &why) &&
@@ -252,11 +252,9 @@ Store::AddResult Store::AddMessage(const StoredMessage& m, bool queue) {
   return sqlite3_changes(impl_->db) > 0 ? AddResult::kAdded : AddResult::kDuplicate;
 }
 
-std::vector<StoredMessage> Store::Queue(const std::string& recipient, std::int64_t after_seq,
-                                        int limit) {
+std::vector<StoredMessage> Store::Queue(const std::string& recipient, int limit) {
   BindText(impl_->select_queue, 1, recipient);
-  sqlite3_bind_int64(impl_->select_queue, 2, after_seq);
-  sqlite3_bind_int(impl_->select_queue, 3, limit);
+  sqlite3_bind_int(impl_->select_queue, 2, limit);
   return ReadMessages(impl_->select_queue);
 }
 

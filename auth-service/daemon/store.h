@@ -47,9 +47,10 @@ class Store {
   // Archives a message; with `queue` it is also put on the recipient's
   // offline queue. Idempotent by id (kDuplicate when the id was known).
   AddResult AddMessage(const StoredMessage& m, bool queue);
-  // The recipient's undelivered queue in send order: at most `limit`
-  // messages with seq > `after_seq`.
-  std::vector<StoredMessage> Queue(const std::string& recipient, std::int64_t after_seq, int limit);
+  // The first `limit` messages of the recipient's undelivered queue in send
+  // order: by the broker's time stamp, then arrival (a message the plugin
+  // resent after a service crash arrives late but keeps its place).
+  std::vector<StoredMessage> Queue(const std::string& recipient, int limit);
   int QueueSize(const std::string& recipient);
   void MarkDelivered(const std::string& id);
   // Last `n` messages between a and b (both directions), oldest first; with

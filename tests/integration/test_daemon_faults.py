@@ -1,0 +1,127 @@
+"""The daemon under faults: SIGKILL while offline messages arrive (all delivered exactly once
+after the restart), a corrupt or foreign database refused with a clear error, bad options,
+users.txt reload, the idle timeout and server.log."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import imtest  # noqa: E402
+
+
+class Kill(imtest.StackTest):
+    def test_sigkill_while_offline_messages_arrive(self):
+        bob = self.stack.chat_client("bob")
+        bob.disconnect()
+        alice = self.stack.client("alice")
+        want = []
+        for i in range(150):
+            payload = f"k{i:03d}".encode()
+            want.append(payload)
+            alice.publish("im/user/bob", payload, wait=(i % 25 == 24))
+            if i == 60:
+                self.stack.stop_daemon(signal.SIGKILL)
+            if i == 100:
+                self.stack.start_daemon()
+        time.sleep(0.5)
+        bob = self.stack.client("bob")
+        bob.subscribe("im/svc/bob")
+        bob.subscribe("im/user/bob/+")
+        imtest.wait_for(lambda: len({m.payload for m in bob.received
+                                     if m.topic == "im/user/bob/alice"}) == len(want),
+                        timeout=20, what="all 150 messages")
+        bob.drain()
+        bob.expect_none("im/user/bob/+", timeout=1.0)
+        got = [m for m in bob.received if m.topic == "im/user/bob/alice"]
+        self.assertEqual([m.payload for m in got], want)  # in order, exactly once
+        self.assertEqual(len({m.props["id"] for m in got}), len(want))
+        self.assertTrue(all(m.props.get("queued") == "1" for m in got))
+
+
+class Database(imtest.StackTest):
+    STACK_ARGS = {"daemon": False}
+
+    def refused(self):
+        p = subprocess.run(self.stack.daemon_command(), capture_output=True, text=True, timeout=20,
+                           errors="replace")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("imchat.db", p.stderr)
+        self.assertNotIn("imchat-service: ready", p.stderr)
+        return p.stderr
+
+    def test_garbage_database_refused_and_kept(self):
+        db = os.path.join(self.stack.data, "imchat.db")
+        garbage = b"this is not a database\n" * 200
+        with open(db, "wb") as f:
+            f.write(garbage)
+        err = self.refused()
+        self.assertIn("refusing to start", err)
+        with open(db, "rb") as f:
+            self.assertEqual(f.read(), garbage)
+
+    def test_foreign_sqlite_database_refused(self):
+        db = os.path.join(self.stack.data, "imchat.db")
+        con = sqlite3.connect(db)
+        con.execute("CREATE TABLE other(x)")
+        con.commit()
+        con.close()
+        self.assertIn("not an imchat", self.refused())
+
+    def test_bad_options_exit_2(self):
+        for args in (["--port", "x"], ["--bogus"], []):
+            cmd = [imtest.DAEMON] + args if not args else self.stack.daemon_command() + args
+            if not args:
+                cmd = [imtest.DAEMON, "--port", "1"]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+            self.assertEqual(p.returncode, 2, (args, p.stderr))
+            self.assertIn("usage:", p.stderr)
+
+    def test_waits_for_the_broker(self):
+        self.stack.stop_broker()
+        self.stack.start_daemon(wait_ready=False)
+        time.sleep(1.0)
+        self.assertIsNone(self.stack.service.poll())
+        self.stack.start_broker()
+        imtest.wait_for(lambda: "imchat-service: ready" in self.stack.service_log(), timeout=10,
+                        what="ready after the broker came up")
+        self.assertIn("failed", self.stack.service_log())  # each failed attempt is logged
+
+
+class Reload(imtest.StackTest):
+    def test_new_user_known_after_users_file_change(self):
+        alice = self.stack.chat_client("alice")
+        alice.command("history frank")
+        self.assertIn("unknown user", alice.expect_svc("reply")["text"])
+        self.stack.write_users(imtest.DEFAULT_USERS + "frank franky\n")
+        time.sleep(1.5)
+        alice.drain()
+        alice.command("history frank")
+        self.assertTrue(alice.expect_svc("reply")["ok"])
+
+
+class Idle(imtest.StackTest):
+    STACK_ARGS = {"idle_timeout": 2}
+
+    def test_idle_user_kicked_with_notice(self):
+        erin = self.stack.service_client()  # an observer that is never idle-kicked
+        erin.subscribe("im/presence/+")
+        alice = self.stack.chat_client("alice")
+        notice = alice.expect_svc("notice", timeout=6)
+        self.assertIn("idle", notice["text"])
+        imtest.wait_for(lambda: alice.is_disconnected, timeout=5, what="alice kicked")
+
+        def offline():
+            p = [m.json() for m in erin.received if m.topic == "im/presence/alice"]
+            return p and not p[-1]["online"] and p[-1]
+        self.assertEqual(imtest.wait_for(offline, what="alice offline")["reason"], "idle")
+        log = self.stack.server_log()
+        self.assertIn("idle timeout: alice", log)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
