@@ -20,7 +20,11 @@ bool Lockout::IsLocked(std::string_view name) const {
 
 bool Lockout::RecordFailure(std::string_view name) {
   auto it = entries_.find(name);
-  if (it == entries_.end()) it = entries_.emplace(std::string(name), Entry()).first;
+  if (it == entries_.end()) {
+    // Guessing many names must not grow memory without bound: forget stale counts.
+    if (entries_.size() >= kMaxTracked) Prune();
+    it = entries_.emplace(std::string(name), Entry()).first;
+  }
   Entry& e = it->second;
   // A lock that has run out starts a fresh count.
   if (e.locked_until > 0 && e.locked_until <= clock_->NowSeconds()) e = Entry();
@@ -30,6 +34,17 @@ bool Lockout::RecordFailure(std::string_view name) {
     return true;
   }
   return false;
+}
+
+void Lockout::Prune() {
+  const double now = clock_->NowSeconds();
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.locked_until <= now) {
+      it = entries_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void Lockout::RecordSuccess(std::string_view name) {

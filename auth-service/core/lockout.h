@@ -39,6 +39,10 @@ class Lockout {
   void RecordSuccess(std::string_view name);
 
  private:
+  // Beyond this many tracked names, counts of names not locked are forgotten.
+  static constexpr std::size_t kMaxTracked = 100000;
+  void Prune();
+
   struct Entry {
     int failures = 0;
     double locked_until = 0;

@@ -20,7 +20,8 @@ std::string NameError(std::string_view name) {
   }
   for (unsigned char c : name) {
     if (!IsNameChar(c)) {
-      return "the name contains '" + Printable(std::string_view(reinterpret_cast<const char*>(&c), 1)) +
+      return "the name contains '" +
+             Printable(std::string_view(reinterpret_cast<const char*>(&c), 1)) +
              "'; only A-Z a-z 0-9 _ . - are allowed";
     }
   }

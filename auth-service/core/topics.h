@@ -10,20 +10,20 @@
 namespace imchat {
 
 enum class TopicKind {
-  kAll,           // im/all                       (user publishes; broker stamps the sender)
-  kAllFrom,       // im/all/<sender>
-  kUserTo,        // im/user/<to>                 (user publishes; broker stamps the sender)
-  kUserToFrom,    // im/user/<to>/<sender>
-  kPresence,      // im/presence/<name>           (retained, service only)
-  kOnline,        // im/online                    (retained, service only)
-  kLogin,         // im/login/<name>              (plugin -> service)
-  kLogout,        // im/logout/<name>             (plugin -> service)
-  kSessions,      // im/sessions                  (plugin -> service, snapshot of connections)
-  kCmd,           // im/cmd/<name>                (user -> service)
-  kSvc,           // im/svc/<name>                (service -> user)
-  kControl,       // $CONTROL/...                 (broker control topics)
-  kSys,           // $SYS/...
-  kOther,         // anything else, including malformed im/ topics
+  kAll,         // im/all                       (user publishes; broker stamps the sender)
+  kAllFrom,     // im/all/<sender>
+  kUserTo,      // im/user/<to>                 (user publishes; broker stamps the sender)
+  kUserToFrom,  // im/user/<to>/<sender>
+  kPresence,    // im/presence/<name>           (retained, service only)
+  kOnline,      // im/online                    (retained, service only)
+  kLogin,       // im/login/<name>              (plugin -> service)
+  kLogout,      // im/logout/<name>             (plugin -> service)
+  kSessions,    // im/sessions                  (plugin -> service, snapshot of connections)
+  kCmd,         // im/cmd/<name>                (user -> service)
+  kSvc,         // im/svc/<name>                (service -> user)
+  kControl,     // $CONTROL/...                 (broker control topics)
+  kSys,         // $SYS/...
+  kOther,       // anything else, including malformed im/ topics
 };
 
 struct ParsedTopic {
@@ -48,7 +48,7 @@ bool TopicMatches(std::string_view filter, std::string_view topic);
 bool IsValidFilter(std::string_view filter);
 
 // Topic builders.
-std::string AllTopic(std::string_view sender);                       // im/all/<sender>
+std::string AllTopic(std::string_view sender);                        // im/all/<sender>
 std::string UserTopic(std::string_view to, std::string_view sender);  // im/user/<to>/<sender>
 std::string PresenceTopic(std::string_view name);
 std::string LoginTopic(std::string_view name);

@@ -37,9 +37,10 @@ int OnAclCheck(int event, void* event_data, void* userdata) {
   Decision d;
   if (ed->access == MOSQ_ACL_WRITE) {
     d = CanPublish(actor, ed->topic, ed->retain, view);
-    // A client we no longer track is disconnecting: this is its will, which may
-    // only go to the user's own broadcast topic (no stamping happens for wills).
-    if (d.allowed && !actor.service && !FindConnection(state, ed->client) &&
+    // A client we no longer track, or one being taken over, is going away: this is its will, which
+    // may only go to the user's own broadcast topic (no stamping happens for wills).
+    const Connection* conn = FindConnection(state, ed->client);
+    if (d.allowed && !actor.service && (!conn || !conn->logout_reason.empty()) &&
         ed->topic != AllTopic(actor.name)) {
       d = Decision::Deny("a will may only be sent to " + AllTopic(actor.name));
     }

@@ -27,7 +27,7 @@ std::string ClientIdOwner(const State& state, const std::string& client_id,
     }
   }
   auto it = state.persistent_sessions.find(client_id);
-  if (it != state.persistent_sessions.end() && it->second != user) return it->second;
+  if (it != state.persistent_sessions.end() && it->second.user != user) return it->second.user;
   return "";
 }
 

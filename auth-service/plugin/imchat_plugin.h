@@ -60,6 +60,10 @@ struct PendingMessage {
 
 using UserProperties = std::vector<std::pair<std::string, std::string>>;
 
+// Offline messages held for the service; beyond this the oldest are dropped (the
+// service's persistent session still queues them in the broker).
+inline constexpr std::size_t kMaxPending = 100000;
+
 struct State {
   mosquitto_plugin_id_t* id = nullptr;
   Options options;
@@ -70,12 +74,17 @@ struct State {
   BlockSet blocks;
   // Keyed by the broker's client pointer: valid from BASIC_AUTH until DISCONNECT.
   std::map<const mosquitto*, Connection> connections;
-  // Client id -> user of a persistent (clean session off) session.
-  std::map<std::string, std::string> persistent_sessions;
+  // Client id -> owner of a persistent (clean session off) session, and whether
+  // that session holds an inbox subscription (resumed without a new SUBSCRIBE).
+  struct PersistentSession {
+    std::string user;
+    bool inbox = false;
+  };
+  std::map<std::string, PersistentSession> persistent_sessions;
   std::uint64_t next_conn = 1;
   std::uint64_t next_message = 1;
-  std::string id_prefix;  // plugin start time in ms, base36
-  std::deque<PendingMessage> pending;
+  std::string id_prefix;               // plugin start time in ms, base36
+  std::deque<PendingMessage> pending;  // oldest first, at most kMaxPending
   // users.txt change detection (TICK): at most one stat per second.
   std::time_t last_users_check = 0;
   std::time_t users_mtime = 0;

@@ -167,6 +167,13 @@ int OnMessage(int event, void* event_data, void* userdata) {
     if (!ref.empty()) m.user_properties.push_back({"ref", ref});
     m.qos = ed->qos;
     state.pending.push_back(std::move(m));
+    if (state.pending.size() > kMaxPending) {
+      mosquitto_log_printf(MOSQ_LOG_WARNING,
+                           "imchat: more than %zu offline messages not yet stored by the service; "
+                           "no longer holding %s for resend",
+                           kMaxPending, state.pending.front().id.c_str());
+      state.pending.pop_front();
+    }
   }
   return MOSQ_ERR_SUCCESS;
 }

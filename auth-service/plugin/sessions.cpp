@@ -66,10 +66,13 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
       entry.second.logout_reason = "lost";
     }
   }
-  if (c.clean) {
+  bool resumed_inbox = false;
+  if (c.clean || service) {
     state.persistent_sessions.erase(c.client_id);
   } else {
-    state.persistent_sessions[c.client_id] = user;
+    auto& session = state.persistent_sessions[c.client_id];
+    resumed_inbox = session.user == user && session.inbox;
+    session.user = user;
   }
   if (!service) c.conn = state.next_conn++;
   state.connections[client] = c;
@@ -82,12 +85,18 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
                {"ts", c.since_ms},
                {"clean", c.clean},
                {"protocol", c.protocol}});
+  // A resumed session keeps its subscriptions: the inbox is in place without a SUBSCRIBE.
+  if (resumed_inbox) NoteInboxSubscription(state, client);
 }
 
 void NoteInboxSubscription(State& state, const mosquitto* client) {
   Connection* c = FindConnection(state, client);
   if (!c || c->service || c->inbox) return;
   c->inbox = true;
+  if (!c->clean) {
+    auto it = state.persistent_sessions.find(c->client_id);
+    if (it != state.persistent_sessions.end()) it->second.inbox = true;
+  }
   PublishJson(nullptr, LoginTopic(c->user),
               {{"event", "inbox"},
                {"user", c->user},

@@ -52,6 +52,23 @@ class Events(imtest.StackTest):
         self.assertEqual(logout["conn"], first)
         self.svc.expect_none(timeout=0.5)
 
+    def test_resumed_session_reports_its_inbox(self):
+        cid = "erin-" + uuid.uuid4().hex[:6]
+        erin = self.stack.client("erin", client_id=cid, clean=False, protocol=4)
+        erin.subscribe("im/user/erin/+")
+        self.assertEqual(self.svc.expect("im/login/erin").json()["event"], "login")
+        self.assertEqual(self.svc.expect("im/login/erin").json()["event"], "inbox")
+        erin.disconnect()
+        self.svc.expect("im/logout/erin")
+        erin = self.stack.client("erin", client_id=cid, clean=False, protocol=4)
+        login = self.svc.expect("im/login/erin").json()
+        self.assertEqual((login["event"], login["clean"]), ("login", False))
+        inbox = self.svc.expect("im/login/erin").json()
+        self.assertEqual((inbox["event"], inbox["conn"]), ("inbox", login["conn"]))
+        # The session really has the subscription.
+        self.stack.client("bob").publish("im/user/erin", "resumed")
+        self.assertEqual(erin.expect("im/user/erin/+").text, "resumed")
+
     def test_kick_with_reason(self):
         dave = self.stack.client("dave")
         self.control({"op": "kick", "user": "dave", "reason": "idle"})
