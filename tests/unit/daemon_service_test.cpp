@@ -1,0 +1,280 @@
+// Service logic with a fake MQTT link, a fake clock and a temporary database.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "mqtt_link.h"
+#include "server_log.h"
+#include "service.h"
+#include "store.h"
+
+namespace {
+
+using nlohmann::json;
+
+struct Sent {
+  std::string topic, payload;
+  bool retain;
+  imchat::UserProps props;
+  std::uint64_t tag;
+  json Json() const { return json::parse(payload); }
+  std::string Prop(const std::string& k) const {
+    for (const auto& p : props) {
+      if (p.first == k) return p.second;
+    }
+    return "";
+  }
+};
+
+class FakeLink : public imchat::MqttLink {
+ public:
+  void Publish(const std::string& topic, const std::string& payload, int, bool retain,
+               const imchat::UserProps& props, std::uint64_t tag) override {
+    sent.push_back({topic, payload, retain, props, tag});
+  }
+  std::vector<Sent> On(const std::string& topic) const {
+    std::vector<Sent> out;
+    for (const auto& s : sent) {
+      if (s.topic == topic) out.push_back(s);
+    }
+    return out;
+  }
+  std::vector<Sent> sent;
+};
+
+struct Fixture {
+  Fixture() : log("", true) {
+    char tmpl[] = "/tmp/imchat-service-XXXXXX";
+    close(mkstemp(tmpl));
+    std::remove(tmpl);
+    path = tmpl;
+    std::string error;
+    store = imchat::Store::Open(path, &error);
+    REQUIRE(store);
+    imchat::ServiceOptions options;
+    options.replay_window = 2;
+    service = std::make_unique<imchat::Service>(
+        *store, link, log, [this] { return now; }, options);
+    service->SetUsers({"alice", "bob", "carol"});
+    service->on_ready = [this] { ++ready; };
+    service->OnConnected();
+    Event("im/sessions", {{"ts", now}, {"sessions", json::array()}});
+  }
+  ~Fixture() {
+    service.reset();
+    store.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  }
+  void Event(const std::string& topic, const json& j) {
+    service->OnMessage({topic, j.dump(), {}, false});
+    service->EndBatch();
+  }
+  void Login(const std::string& user, int conn, bool clean = true) {
+    Event("im/login/" + user, {{"event", "login"},
+                               {"user", user},
+                               {"conn", conn},
+                               {"client_id", "c" + std::to_string(conn)},
+                               {"clean", clean}});
+  }
+  void Inbox(const std::string& user, int conn) {
+    Event("im/login/" + user, {{"event", "inbox"}, {"user", user}, {"conn", conn}});
+  }
+  void Logout(const std::string& user, int conn, const std::string& reason) {
+    Event("im/logout/" + user,
+          {{"event", "logout"}, {"user", user}, {"conn", conn}, {"reason", reason}});
+  }
+  std::vector<Sent> Statuses(const std::string& user) {
+    std::vector<Sent> out;
+    for (const auto& s : link.On("im/svc/" + user)) {
+      if (s.Json()["type"] == "status") out.push_back(s);
+    }
+    return out;
+  }
+
+  std::int64_t now = 1000000;
+  std::string path;
+  FakeLink link;
+  imchat::ServerLog log;
+  std::unique_ptr<imchat::Store> store;
+  std::unique_ptr<imchat::Service> service;
+  int ready = 0;
+};
+
+}  // namespace
+
+TEST_CASE("service says hello, becomes ready on the snapshot and sends the block set", "[unit]") {
+  Fixture f;
+  CHECK(f.ready == 1);
+  auto control = f.link.On("$CONTROL/imchat/v1");
+  REQUIRE(control.size() == 2);
+  CHECK(control[0].Json() == json{{"op", "hello"}});
+  CHECK(control[1].Json()["op"] == "blocks");
+}
+
+TEST_CASE("presence follows the last connection and coalesces im/online", "[unit]") {
+  Fixture f;
+  f.Login("alice", 1);
+  f.Login("alice", 2);
+  f.Login("bob", 3);
+  auto presence = f.link.On("im/presence/alice");
+  REQUIRE(presence.size() == 1);
+  CHECK(presence[0].retain);
+  CHECK(presence[0].Json()["online"] == true);
+  f.now += 100;
+  f.service->Tick();
+  f.service->Tick();
+  auto online = f.link.On("im/online");
+  REQUIRE(online.size() == 1);  // three logins, one publication
+  CHECK(online[0].Json() == json{"alice", "bob"});
+  CHECK(online[0].retain);
+
+  f.Logout("alice", 1, "quit");
+  CHECK(f.link.On("im/presence/alice").size() == 1);  // still connected on conn 2
+  f.now += 50;
+  f.Logout("alice", 2, "quit");
+  presence = f.link.On("im/presence/alice");
+  REQUIRE(presence.size() == 2);
+  CHECK(presence[1].Json()["online"] == false);
+  CHECK(presence[1].Json()["reason"] == "quit");
+  CHECK(presence[1].Json()["since"] == f.now);
+}
+
+TEST_CASE("a snapshot after reconnecting marks missing users lost", "[unit]") {
+  Fixture f;
+  f.Login("alice", 1);
+  f.Login("bob", 2);
+  f.service->OnDisconnected();
+  f.service->OnConnected();
+  f.Event("im/sessions",
+          {{"sessions", {{{"user", "bob"}, {"conn", 2}, {"since", 1}, {"inbox", true}}}}});
+  auto alice = f.link.On("im/presence/alice");
+  CHECK(alice.back().Json()["online"] == false);
+  CHECK(alice.back().Json()["reason"] == "lost");
+  CHECK(f.link.On("im/presence/bob").size() == 1);  // unchanged: no new publication
+  CHECK(f.ready == 2);
+}
+
+TEST_CASE("offline messages are acked after commit, then replayed in order on inbox", "[unit]") {
+  Fixture f;
+  for (int i = 1; i <= 3; ++i) {
+    f.service->OnMessage(
+        {"im/user/bob/alice",
+         "msg" + std::to_string(i),
+         {{"id", "id" + std::to_string(i)}, {"ts", std::to_string(500 + i)}, {"offline", "1"}},
+         false});
+  }
+  CHECK(f.link.On("$CONTROL/imchat/v1").size() == 2);  // nothing acked before the commit
+  CHECK(f.Statuses("alice").empty());
+  f.service->EndBatch();
+  auto control = f.link.On("$CONTROL/imchat/v1");
+  REQUIRE(control.size() == 3);
+  CHECK(control[2].Json() == json{{"op", "stored"}, {"ids", {"id1", "id2", "id3"}}});
+  REQUIRE(f.Statuses("alice").size() == 3);
+  CHECK(f.Statuses("alice")[0].Json()["status"] == "queued");
+
+  f.Login("bob", 7);
+  f.Inbox("bob", 7);
+  auto welcome = f.link.On("im/svc/bob");
+  REQUIRE(welcome.size() == 1);
+  CHECK(welcome[0].Json()["type"] == "welcome");
+  CHECK(welcome[0].Json()["queued"] == 3);
+  auto replay = f.link.On("im/user/bob/alice");
+  REQUIRE(replay.size() == 2);  // the replay window
+  CHECK(replay[0].payload == "msg1");
+  CHECK(replay[0].Prop("queued") == "1");
+  CHECK(replay[0].Prop("ts") == "501");
+  CHECK(replay[0].Prop("id") == "id1");
+
+  f.service->OnPublished(replay[0].tag, 0);
+  f.service->EndBatch();
+  replay = f.link.On("im/user/bob/alice");
+  REQUIRE(replay.size() == 3);
+  CHECK(replay[2].payload == "msg3");
+  // bob vanished: the broker refuses the rest with 0x87; they stay queued.
+  f.service->OnPublished(replay[1].tag, 0x87);
+  f.service->OnPublished(replay[2].tag, 0x87);
+  f.service->EndBatch();
+  CHECK(f.store->QueueSize("bob") == 2);
+  auto statuses = f.Statuses("alice");
+  CHECK(statuses.back().Json()["status"] == "delivered");
+  CHECK(statuses.back().Json()["id"] == "id1");
+
+  f.Logout("bob", 7, "lost");
+  f.Login("bob", 8);
+  f.Inbox("bob", 8);
+  replay = f.link.On("im/user/bob/alice");
+  REQUIRE(replay.size() == 5);
+  CHECK(replay[3].payload == "msg2");
+  CHECK(replay[4].payload == "msg3");
+}
+
+TEST_CASE("a resent message already stored is acked again but not queued twice", "[unit]") {
+  Fixture f;
+  imchat::InMessage m{
+      "im/user/bob/alice", "x", {{"id", "r1"}, {"ts", "5"}, {"offline", "1"}}, false};
+  f.service->OnMessage(m);
+  f.service->EndBatch();
+  m.props = {{"id", "r1"}, {"ts", "5"}, {"resend", "1"}};
+  f.service->OnMessage(m);
+  f.service->EndBatch();
+  auto control = f.link.On("$CONTROL/imchat/v1");
+  CHECK(control.back().Json() == json{{"op", "stored"}, {"ids", {"r1"}}});
+  CHECK(f.Statuses("alice").size() == 1);
+  CHECK(f.store->QueueSize("bob") == 1);
+}
+
+TEST_CASE("live messages get a delivered status; commands get replies", "[unit]") {
+  Fixture f;
+  f.service->OnMessage({"im/user/bob/alice", "hi", {{"id", "L1"}, {"ref", "r9"}}, false});
+  auto st = f.Statuses("alice");
+  REQUIRE(st.size() == 1);
+  CHECK(st[0].Json()["status"] == "delivered");
+  CHECK(st[0].Json()["ref"] == "r9");
+  f.Login("bob", 1);
+  f.service->OnMessage({"im/cmd/alice", "block bob", {}, false});
+  f.service->OnMessage({"im/cmd/alice", "who", {}, false});
+  f.service->OnMessage({"im/cmd/alice", "history bob", {}, false});
+  f.service->OnMessage({"im/cmd/alice", "history carol", {}, false});
+  auto replies = f.link.On("im/svc/alice");
+  REQUIRE(replies.size() == 5);
+  CHECK(replies[1].Json()["ok"] == true);
+  CHECK(f.link.On("$CONTROL/imchat/v1").back().Json() ==
+        json{{"op", "block"}, {"user", "alice"}, {"target", "bob"}});
+  CHECK(replies[2].Json()["users"] == json::array());  // bob is hidden from alice
+  CHECK(replies[3].Json()["messages"].size() == 1);
+  CHECK(replies[4].Json()["messages"].empty());
+}
+
+TEST_CASE("idle users get a notice and a kick once", "[unit]") {
+  Fixture f;
+  f.service.reset();
+  imchat::ServiceOptions options;
+  options.idle_timeout_s = 10;
+  f.service = std::make_unique<imchat::Service>(
+      *f.store, f.link, f.log, [&f] { return f.now; }, options);
+  f.service->OnConnected();
+  f.Event("im/sessions", {{"sessions", json::array()}});
+  f.Login("alice", 1);
+  f.Login("bob", 2);
+  f.now += 6000;
+  f.service->OnMessage({"im/all/bob", "still here", {{"id", "b1"}}, false});
+  f.now += 5000;
+  f.service->Tick();
+  f.now += 1000;
+  f.service->Tick();
+  auto kicks = f.link.On("$CONTROL/imchat/v1");
+  int kicked = 0;
+  for (const auto& k : kicks) {
+    if (k.Json()["op"] == "kick") {
+      ++kicked;
+      CHECK(k.Json() == json{{"op", "kick"}, {"user", "alice"}, {"reason", "idle"}});
+    }
+  }
+  CHECK(kicked == 1);
+  REQUIRE_FALSE(f.link.On("im/svc/alice").empty());
+  CHECK(f.link.On("im/svc/alice").back().Json()["type"] == "notice");
+}
