@@ -106,7 +106,7 @@ int RunDaemon(const DaemonOptions& o) {
     return 1;
   }
   std::set<std::string, std::less<>> users;
-  if (!LoadUserNames(o.users_file, &users, &error)) {
+  if (!LoadUserNames(o.users_file, o.service_user, &users, &error)) {
     log.Log("error: " + error);
     return 1;
   }
@@ -141,7 +141,7 @@ int RunDaemon(const DaemonOptions& o) {
   auto reload_users = [&](const char* why) {
     std::set<std::string, std::less<>> fresh;
     std::string err;
-    if (LoadUserNames(o.users_file, &fresh, &err)) {
+    if (LoadUserNames(o.users_file, o.service_user, &fresh, &err)) {
       log.Log(std::string("users reloaded (") + why + "): " + std::to_string(fresh.size()) +
               " users");
       service.SetUsers(std::move(fresh));
