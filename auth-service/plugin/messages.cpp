@@ -32,8 +32,8 @@ mosquitto_property* CopyWithoutReserved(const mosquitto_property* in, std::strin
       if (std::strcmp(name, "ref") == 0 && ref) *ref = value;
       mosquitto_property_add_string_pair(&out, MQTT_PROP_USER_PROPERTY, name, value);
     }
-    free(name);
-    free(value);
+    mosquitto_free(name);
+    mosquitto_free(value);
   }
   // Non-user properties (content type, response topic...) pass through unchanged.
   for (const mosquitto_property* p = in; p; p = mosquitto_property_next(p)) {
@@ -42,7 +42,7 @@ mosquitto_property* CopyWithoutReserved(const mosquitto_property* in, std::strin
       char* value = nullptr;
       if (mosquitto_property_read_string(p, id, &value, false)) {
         mosquitto_property_add_string(&out, id, value);
-        free(value);
+        mosquitto_free(value);
       }
     } else if (id == MQTT_PROP_PAYLOAD_FORMAT_INDICATOR) {
       uint8_t v = 0;
@@ -64,8 +64,8 @@ bool HasUserProperty(const mosquitto_property* in, const char* key, const char* 
     if (!mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &name, &value, false))
       continue;
     bool hit = std::strcmp(name, key) == 0 && std::strcmp(value, want) == 0;
-    free(name);
-    free(value);
+    mosquitto_free(name);
+    mosquitto_free(value);
     if (hit) return true;
   }
   return false;
