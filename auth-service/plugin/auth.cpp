@@ -48,12 +48,17 @@ int OnBasicAuth(int event, void* event_data, void* userdata) {
     std::string why = NameError(user);
     if (!why.empty()) return Refuse(cid, user, "invalid user name: " + why);
   }
-  if (state.lockout->IsLocked(user))
+  if (service) {
+    // No lockout for the service: its secret is not guessable, and a lockout would let
+    // anyone keep the service out with three bad tries.
+    if (!ConstantTimeEquals(state.service_password, password)) {
+      return Refuse(cid, user, "bad service password");
+    }
+  } else if (state.lockout->IsLocked(user)) {
     return Refuse(cid, user, "the name is locked after repeated bad passwords");
-  bool good = service ? ConstantTimeEquals(state.service_password, password)
-                      : state.users.Verify(user, password);
-  if (!good) {
-    if (!service && !state.users.Contains(user)) {
+  }
+  if (!service && !state.users.Verify(user, password)) {
+    if (!state.users.Contains(user)) {
       // Unknown names are counted too, so a lockout does not reveal which names exist.
       state.lockout->RecordFailure(user);
       return Refuse(cid, user, "unknown user");

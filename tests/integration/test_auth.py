@@ -34,6 +34,12 @@ class Login(imtest.StackTest):
         b = self.stack.service_client(client_id="svc-" + uuid.uuid4().hex[:6])
         self.assertFalse(a.is_disconnected or b.is_disconnected)
 
+    def test_service_account_cannot_be_locked_out(self):
+        for _ in range(5):
+            with self.assertRaises(imtest.ConnectRefused):
+                self.stack.client(imtest.SERVICE_USER, "guess")
+        self.stack.service_client().disconnect()
+
 
 class Lockout(imtest.StackTest):
     STACK_ARGS = {"daemon": False, "lockout": 2}
