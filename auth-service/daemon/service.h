@@ -34,6 +34,9 @@ struct ServiceOptions {
   int replay_window = 20;       // replayed messages in flight per user
 };
 
+// A `ts` user property (decimal ms) or `fallback` when absent or malformed.
+std::int64_t ParseTimestamp(const std::string& s, std::int64_t fallback);
+
 class Service {
  public:
   using Clock = std::function<std::int64_t()>;  // ms since the epoch
