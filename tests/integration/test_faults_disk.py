@@ -87,11 +87,9 @@ class DiskFull(unittest.TestCase):
         # once space returned: all of them arrive too.
         got = {m.payload for m in bob.received if m.topic == "im/user/bob/alice"}
         self.assertLessEqual(set(during), got)
-        if os.environ.get("IMCHAT_KNOWN_BUGS"):
-            # Known bug (reported): the replay runs in commit order, so "after" (committed
-            # first once space returned) overtakes the 20 sent before it.
-            order = [m.payload for m in bob.received if m.topic == "im/user/bob/alice"]
-            self.assertEqual(order, [b"before"] + during + [b"after"])
+        # In send order, although "after" was committed before the 20 sent ahead of it.
+        order = [m.payload for m in bob.received if m.topic == "im/user/bob/alice"]
+        self.assertEqual(order, [b"before"] + during + [b"after"])
 
 
 if __name__ == "__main__":
