@@ -41,6 +41,13 @@ class Events(imtest.StackTest):
         logout = self.svc.expect("im/logout/bob").json()
         self.assertEqual((logout["reason"], logout["conn"]), ("lost", conn))
 
+    def test_keepalive_expiry_is_lost(self):
+        carol = self.stack.client("carol", keepalive=1)
+        self.svc.expect("im/login/carol")
+        carol.mqtt.loop_stop()  # the socket stays open but no PINGREQ is sent
+        logout = self.svc.expect("im/logout/carol", timeout=6).json()
+        self.assertEqual(logout["reason"], "lost")
+
     def test_takeover_gives_one_logout_and_one_login(self):
         cid = "carol-" + uuid.uuid4().hex[:6]
         self.stack.client("carol", client_id=cid)
