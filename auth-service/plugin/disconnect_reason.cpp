@@ -21,7 +21,12 @@ void* HandleDisconnectAddress() {
 }
 }  // namespace
 
-bool CanTellCleanDisconnect() { return HandleDisconnectAddress() != nullptr; }
+bool CanTellCleanDisconnect() {
+  // The first backtrace() loads the unwinder; do that at start-up, not in a callback.
+  void* frame[1];
+  backtrace(frame, 1);
+  return HandleDisconnectAddress() != nullptr;
+}
 
 bool InCleanDisconnect() {
   void* target = HandleDisconnectAddress();
