@@ -191,7 +191,7 @@ void Service::HandleBroadcast(const InMessage& m, const std::string& from) {
   std::string id = m.Prop("id");
   std::int64_t now = clock_();
   if (id.empty()) id = "svc-" + std::to_string(now) + "-" + std::to_string(next_tag_++);
-  StoredMessage sm{0, id, from, "", ParseTimestamp(m.Prop("ts"), now), m.payload};
+  StoredMessage sm{0, id, from, "", ParseTimestamp(m.Prop("ts"), now), m.payload, ""};
   Store::AddResult r = store_.AddMessage(sm, false);
   Touch(from);
   std::string line = "broadcast " + from + " " + std::to_string(m.payload.size()) + " bytes id " +

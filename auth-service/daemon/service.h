@@ -70,7 +70,7 @@ class Service {
     std::set<std::string> inflight;  // ids published, PUBACK pending
   };
   struct Pending {  // a replayed message awaiting its PUBACK
-    std::string user, id, sender;
+    std::string user, id, sender, ref;
   };
 
   void Publish(const std::string& topic, const nlohmann::json& j, bool retain = false);

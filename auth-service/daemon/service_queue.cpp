@@ -24,7 +24,7 @@ void Service::HandleDirect(const InMessage& m, const std::string& to, const std:
   std::int64_t now = clock_();
   if (id.empty()) id = "svc-" + std::to_string(now) + "-" + std::to_string(next_tag_++);
   bool offline = m.Prop("offline") == "1" || m.Prop("resend") == "1";
-  StoredMessage sm{0, id, from, to, ParseTimestamp(m.Prop("ts"), now), m.payload};
+  StoredMessage sm{0, id, from, to, ParseTimestamp(m.Prop("ts"), now), m.payload, m.Prop("ref")};
   Store::AddResult r = store_.AddMessage(sm, offline);
   Touch(from);
   std::string line = "message " + from + " -> " + to + " " + std::to_string(m.payload.size()) +
@@ -73,7 +73,7 @@ void Service::PumpReplay(const std::string& user) {
         break;
       }
       std::uint64_t tag = next_tag_++;
-      pending_[tag] = {user, m.id, m.sender};
+      pending_[tag] = {user, m.id, m.sender, m.ref};
       r.inflight.insert(m.id);
       link_.Publish(UserTopic(user, m.sender), m.body, 1, false,
                     {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}}, tag);
@@ -96,7 +96,7 @@ void Service::OnPublished(std::uint64_t tag, int reason) {
   if (reason == 0) {
     store_.MarkDelivered(p.id);
     log_.Log("replayed " + p.sender + " -> " + p.user + " id " + Printable(p.id, 40));
-    Status(p.sender, p.id, "", p.user, "delivered");
+    Status(p.sender, p.id, p.ref, p.user, "delivered");
   } else if (!r.stopped) {
     r.stopped = true;
     log_.Log("replay to " + p.user + " stopped (reason " + std::to_string(reason) +

@@ -20,6 +20,7 @@ CREATE TABLE messages(
   recipient TEXT NOT NULL,
   ts INTEGER NOT NULL,
   body BLOB NOT NULL,
+  ref TEXT NOT NULL DEFAULT '',
   pending INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX messages_pending ON messages(recipient, pending, ts, seq);
 CREATE INDEX messages_pair ON messages(sender, recipient, seq);
@@ -168,11 +169,11 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) 
   impl->Exec("PRAGMA synchronous=NORMAL", &why);
   bool ok =
       impl->Prepare(
-          "INSERT OR IGNORE INTO messages(id, sender, recipient, ts, body, pending) "
-          "VALUES(?,?,?,?,?,?)",
+          "INSERT OR IGNORE INTO messages(id, sender, recipient, ts, body, pending, ref) "
+          "VALUES(?,?,?,?,?,?,?)",
           &impl->insert_message, &why) &&
       impl->Prepare(
-          "SELECT seq, id, sender, recipient, ts, body FROM messages "
+          "SELECT seq, id, sender, recipient, ts, body, ref FROM messages "
           "WHERE recipient=? AND pending=1 ORDER BY ts, seq LIMIT ?",
           &impl->select_queue, &why) &&
       impl->Prepare("SELECT count(*) FROM messages WHERE recipient=? AND pending=1",
@@ -227,6 +228,7 @@ std::vector<StoredMessage> ReadMessages(sqlite3_stmt* s) {
     m.recipient = Column(s, 3);
     m.ts = sqlite3_column_int64(s, 4);
     m.body = Column(s, 5);
+    if (sqlite3_column_count(s) > 6) m.ref = Column(s, 6);
     out.push_back(std::move(m));
   }
   sqlite3_reset(s);
@@ -243,6 +245,7 @@ Store::AddResult Store::AddMessage(const StoredMessage& m, bool queue) {
   sqlite3_bind_int64(s, 4, m.ts);
   sqlite3_bind_blob(s, 5, m.body.data(), static_cast<int>(m.body.size()), SQLITE_TRANSIENT);
   sqlite3_bind_int(s, 6, queue ? 1 : 0);
+  BindText(s, 7, m.ref);
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) {

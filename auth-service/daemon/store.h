@@ -25,6 +25,7 @@ struct StoredMessage {
   std::string recipient;  // "" for a broadcast
   std::int64_t ts = 0;    // ms since the epoch, from the broker
   std::string body;       // exact bytes
+  std::string ref;        // the sender's `ref` property, echoed in statuses
 };
 
 struct UserRecord {

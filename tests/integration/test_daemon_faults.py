@@ -40,6 +40,9 @@ class Kill(imtest.StackTest):
         self.assertEqual([m.payload for m in got], want)  # in order, exactly once
         self.assertEqual(len({m.props["id"] for m in got}), len(want))
         self.assertTrue(all(m.props.get("queued") == "1" for m in got))
+        log = self.stack.server_log()
+        self.assertIn("message alice -> bob 4 bytes", log)
+        self.assertNotIn("k000", log)  # no message text without --log-text
 
 
 class Database(imtest.StackTest):
@@ -101,6 +104,17 @@ class Reload(imtest.StackTest):
         alice.drain()
         alice.command("history frank")
         self.assertTrue(alice.expect_svc("reply")["ok"])
+
+
+class LogText(imtest.StackTest):
+    STACK_ARGS = {"daemon_args": ["--log-text"]}
+
+    def test_message_text_only_with_log_text(self):
+        alice = self.stack.chat_client("alice")
+        alice.publish("im/user/bob", b"words for the log")
+        imtest.wait_for(lambda: "words for the log" in self.stack.server_log(),
+                        what="the text in server.log")
+        self.assertIn("message alice -> bob 17 bytes", self.stack.server_log())
 
 
 class Idle(imtest.StackTest):

@@ -27,7 +27,7 @@ class Offline(imtest.StackTest):
         sent = []
         for i in range(30):
             payload = f"hello {i:02d}".encode()
-            alice.publish("im/user/carol", payload)
+            alice.publish("im/user/carol", payload, user_properties={"ref": f"ref{i}"})
             sent.append(payload)
         # A "queued" status per message, only after the daemon stored it.
         imtest.wait_for(lambda: len([s for s in statuses(alice) if s["status"] == "queued"]) == 30,
@@ -54,6 +54,9 @@ class Offline(imtest.StackTest):
         # Each queued message is reported delivered to the sender, by id.
         imtest.wait_for(lambda: {s["id"] for s in statuses(alice) if s["status"] == "delivered"}
                         >= set(ids_ts), what="delivered statuses")
+        # The sender's ref comes back with the later "delivered" too.
+        delivered = [s for s in statuses(alice) if s["status"] == "delivered"]
+        self.assertEqual([s.get("ref") for s in delivered], [f"ref{i}" for i in range(30)])
         # A second login gets nothing again.
         carol.disconnect()
         carol2 = self.stack.client("carol")

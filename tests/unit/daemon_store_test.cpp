@@ -27,7 +27,7 @@ struct TempDb {
 
 imchat::StoredMessage Msg(const std::string& id, const std::string& from, const std::string& to,
                           std::int64_t ts, const std::string& body) {
-  return {0, id, from, to, ts, body};
+  return {0, id, from, to, ts, body, "ref-" + id};
 }
 
 }  // namespace
@@ -50,6 +50,7 @@ TEST_CASE("store archives idempotently and queues in send order", "[unit]") {
   REQUIRE(queue.size() == 2);
   CHECK(queue[0].id == "m1");  // earlier send time first, although it arrived later
   CHECK(queue[0].body == binary);
+  CHECK(queue[0].ref == "ref-m1");
   CHECK(queue[1].id == "m2");
   CHECK(store->QueueSize("bob") == 2);
   store->MarkDelivered("m1");
