@@ -1,7 +1,9 @@
 """Authentication by the imchat plugin: users.txt passwords (plain and $7$), refusals that
 all look alike, lockout, client-id ownership and users removed on reload."""
 
+import os
 import time
+import unittest
 import uuid
 
 import imtest
@@ -112,6 +114,41 @@ class Reload(imtest.StackTest):
         imtest.wait_for(lambda: "users file reloaded" in self.stack.broker_log(), timeout=6,
                         what="the plugin to notice users.txt changed")
         self.stack.client("frank", "frank-pw").disconnect()
+
+
+class StartUp(unittest.TestCase):
+    """Bad plugin options stop the broker at start-up with a specific message."""
+
+    def refuses(self, prepare, message):
+        stack = imtest.Stack(daemon=False)
+        try:
+            prepare(stack)
+            with self.assertRaises(AssertionError):
+                stack.start_broker()
+            self.assertGreater(stack.broker.wait(5), 0)
+            self.assertIn(message, stack.broker_log())
+        finally:
+            stack.stop()
+            stack.cleanup()
+
+    def edit_conf(self, stack, old, new):
+        with open(stack.conf) as f:
+            text = f.read()
+        self.assertIn(old, text)
+        with open(stack.conf, "w") as f:
+            f.write(text.replace(old, new))
+
+    def test_missing_service_password_file(self):
+        self.refuses(lambda s: os.unlink(s.pwfile), "cannot read the service password file")
+
+    def test_invalid_lockout_seconds(self):
+        self.refuses(lambda s: self.edit_conf(s, "plugin_opt_lockout_seconds 60",
+                                              "plugin_opt_lockout_seconds soon"),
+                     "plugin_opt_lockout_seconds 'soon' is not a number")
+
+    def test_missing_users_file_option(self):
+        self.refuses(lambda s: self.edit_conf(s, "plugin_opt_users_file", "#plugin_opt_users_file"),
+                     "plugin_opt_users_file is required")
 
 
 if __name__ == "__main__":
