@@ -1,0 +1,57 @@
+// The benchmark suite: which scenarios run with what sizes, interleaving raw and stack runs
+// round by round, and the report of medians and ratios.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crowd.h"
+#include "drain.h"
+#include "flow.h"
+#include "servers.h"
+
+namespace imchat::bench {
+
+struct Sizes {
+  int rounds = 3;
+  long broadcast = 20000;  // messages, each to 10 subscribers
+  long private_messages = 30000;
+  double latency_s = 10;  // at kLatencyRate
+  long drain = 10000;
+  long archive = 60000;
+  int storm = 1000;
+  int scale = 10000;
+  double scale_chat_s = 20;
+};
+Sizes FullSizes();
+Sizes QuickSizes();
+// Applies "name=value" (a Sizes field name); false for an unknown name or a bad value.
+bool SetSize(Sizes* sizes, const std::string& assignment);
+// Users the servers need: the scale range plus everything the rounds take.
+int UsersNeeded(const Sizes& sizes);
+
+inline constexpr double kLatencyRate = 2000;
+
+struct Results {
+  // Index 0: raw, 1: stack.
+  std::vector<FlowResult> broadcast[2], private_messages[2], latency[2], archive;
+  std::vector<DrainResult> drain[2];
+  std::vector<StormResult> storm[2];
+  ScaleResult scale[2];
+  std::vector<std::string> failures;
+};
+
+// Scenario names for --only: broadcast private latency drain archive storm scale.
+const std::set<std::string>& ScenarioNames();
+
+// Runs one round of the interleaved scenarios on the servers that are non-null
+// (servers[0] raw, servers[1] stack); odd rounds start with the stack.
+void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string>& only, int round,
+              Results* results);
+// The one-off scale run on each server (run last: it leaves thousands of presences behind).
+void RunScaleOnce(Server* servers[2], const Sizes& sizes, Results* results);
+// Markdown report: summary table against the goals, then the per-run figures.
+std::string Report(const Results& results, const Sizes& sizes, const std::string& machine);
+
+}  // namespace imchat::bench
