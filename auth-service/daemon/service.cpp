@@ -31,6 +31,8 @@ Service::Service(Store& store, MqttLink& link, ServerLog& log, Clock clock, Serv
     presence_.Seed(u.name, u.display, u.online, u.since, u.last_seen);
   }
   blocks_.Replace(store_.Blocks());
+  // Sessions that began after this were never welcomed by a previous run.
+  lost_at_ = store_.MetaInt("alive");
 }
 
 void Service::SetUsers(std::set<std::string, std::less<>> users) { users_ = std::move(users); }
@@ -272,6 +274,10 @@ void Service::Tick() {
       online_last_ = payload;
       link_.Publish(kOnlineTopic, payload, 1, true, {}, 0);
     }
+  }
+  if (ready_ && now - alive_saved_ >= 1000) {
+    alive_saved_ = now;
+    store_.SetMetaInt("alive", now);
   }
   if (options_.idle_timeout_s > 0 && now - last_idle_check_ >= 500) {
     last_idle_check_ = now;

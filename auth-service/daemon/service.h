@@ -128,6 +128,7 @@ class Service {
   std::vector<nlohmann::json> queued_statuses_;  // {sender, status json}
   std::int64_t retry_hello_at_ = 0;
   std::int64_t lost_at_ = 0;  // when the broker connection was last lost
+  std::int64_t alive_saved_ = 0;
 };
 
 }  // namespace imchat

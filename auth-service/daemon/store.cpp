@@ -52,11 +52,13 @@ struct Store::Impl {
   sqlite3_stmt* select_blocks = nullptr;
   sqlite3_stmt* select_users = nullptr;
   sqlite3_stmt* save_user = nullptr;
+  sqlite3_stmt* select_meta = nullptr;
+  sqlite3_stmt* save_meta = nullptr;
 
   ~Impl() {
-    for (sqlite3_stmt* s :
-         {insert_message, select_queue, count_queue, mark_delivered, history_pair, history_all,
-          insert_block, delete_block, select_blocks, select_users, save_user}) {
+    for (sqlite3_stmt* s : {insert_message, select_queue, count_queue, mark_delivered, history_pair,
+                            history_all, insert_block, delete_block, select_blocks, select_users,
+                            save_user, select_meta, save_meta}) {
       sqlite3_finalize(s);
     }
     if (db) {
@@ -195,7 +197,9 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) 
                     &why) &&
       impl->Prepare("SELECT name, display, last_seen, online, since FROM users",
                     &impl->select_users, &why) &&
-      impl->Prepare("INSERT OR REPLACE INTO users VALUES(?,?,?,?,?)", &impl->save_user, &why);
+      impl->Prepare("INSERT OR REPLACE INTO users VALUES(?,?,?,?,?)", &impl->save_user, &why) &&
+      impl->Prepare("SELECT value FROM meta WHERE key=?", &impl->select_meta, &why) &&
+      impl->Prepare("INSERT OR REPLACE INTO meta VALUES(?,?)", &impl->save_meta, &why);
   if (!ok) {
     *error = "database " + path + ": " + why;
     return nullptr;
@@ -330,6 +334,24 @@ void Store::SaveUser(const UserRecord& u) {
   sqlite3_bind_int64(s, 3, u.last_seen);
   sqlite3_bind_int(s, 4, u.online ? 1 : 0);
   sqlite3_bind_int64(s, 5, u.since);
+  if (sqlite3_step(s) != SQLITE_DONE) write_error_ = sqlite3_errmsg(impl_->db);
+  sqlite3_reset(s);
+}
+
+std::int64_t Store::MetaInt(const std::string& key) {
+  sqlite3_stmt* s = impl_->select_meta;
+  BindText(s, 1, key);
+  std::int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_reset(s);
+  return v;
+}
+
+void Store::SetMetaInt(const std::string& key, std::int64_t value) {
+  Begin();
+  sqlite3_stmt* s = impl_->save_meta;
+  BindText(s, 1, key);
+  std::string text = std::to_string(value);
+  BindText(s, 2, text);
   if (sqlite3_step(s) != SQLITE_DONE) write_error_ = sqlite3_errmsg(impl_->db);
   sqlite3_reset(s);
 }

@@ -64,6 +64,11 @@ class Store {
   std::vector<UserRecord> Users();
   void SaveUser(const UserRecord& u);
 
+  // A number kept in the meta table (0 when absent), e.g. "alive": the last
+  // time the service was known to be listening.
+  std::int64_t MetaInt(const std::string& key);
+  void SetMetaInt(const std::string& key, std::int64_t value);
+
   // Ends the open transaction. False (with `*error`) when the commit failed;
   // the writes since the last successful commit are then lost.
   bool Commit(std::string* error);

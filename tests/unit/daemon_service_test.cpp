@@ -278,3 +278,25 @@ TEST_CASE("idle users get a notice and a kick once", "[unit]") {
   REQUIRE_FALSE(f.link.On("im/svc/alice").empty());
   CHECK(f.link.On("im/svc/alice").back().Json()["type"] == "notice");
 }
+
+TEST_CASE("after a restart only sessions begun while the service was away are welcomed", "[unit]") {
+  Fixture f;
+  f.now += 5000;
+  f.service->Tick();  // records when the service was last alive
+  f.service->EndBatch();
+  std::int64_t alive = f.now;
+  f.service.reset();
+  f.now += 10000;
+  f.service = std::make_unique<imchat::Service>(
+      *f.store, f.link, f.log, [&f] { return f.now; }, imchat::ServiceOptions{});
+  f.service->SetUsers({"alice", "bob"});
+  f.service->OnConnected();
+  f.link.sent.clear();
+  f.Event("im/sessions",
+          {{"sessions",
+            {{{"user", "alice"}, {"conn", 1}, {"since", alive - 100}, {"inbox", true}},
+             {{"user", "bob"}, {"conn", 2}, {"since", alive + 100}, {"inbox", true}}}}});
+  CHECK(f.link.On("im/svc/alice").empty());
+  REQUIRE(f.link.On("im/svc/bob").size() == 1);
+  CHECK(f.link.On("im/svc/bob")[0].Json()["type"] == "welcome");
+}
