@@ -126,13 +126,11 @@ void Service::HandleLogin(const json& j) {
   }
   log_.Log("connect: " + user + " (client " + Printable(j.value("client_id", ""), 64) + ", conn " +
            conn + ", " + (j.value("clean", true) ? "clean" : "persistent") + " session)");
+  // A resumed persistent session that holds the inbox subscription gets its
+  // own inbox event right after this login (topics.md); a session without
+  // that subscription must not be replayed to, so clean=false alone is not
+  // taken as "ready".
   if (presence_.Login(user, conn, now)) PresenceChanged(user);
-  if (!j.value("clean", true)) {
-    // A resumed session already holds the inbox subscription.
-    inbox_conns_[user].insert(conn);
-    if (welcomed_conns_.insert(user + "/" + conn).second) Welcome(user);
-    StartReplay(user);
-  }
 }
 
 void Service::HandleLogout(const json& j) {
