@@ -104,6 +104,10 @@ class Reload(imtest.StackTest):
         alice.drain()
         alice.command("history frank")
         self.assertTrue(alice.expect_svc("reply")["ok"])
+        self.stack.service.send_signal(signal.SIGHUP)
+        imtest.wait_for(lambda: "users reloaded (SIGHUP): 7 users" in self.stack.server_log(),
+                        what="the reload on SIGHUP")
+        self.assertIsNone(self.stack.service.poll())
 
 
 class LogText(imtest.StackTest):
