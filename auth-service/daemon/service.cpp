@@ -180,6 +180,9 @@ void Service::HandleSessions(const json& j) {
   for (const auto& [a, b] : store_.Blocks()) pairs.push_back({a, b});
   Control({{"op", "blocks"}, {"pairs", pairs}});
   for (const std::string& user : welcome) Welcome(user);
+  // Everyone connected now has been welcomed; a later snapshot (a hello
+  // retry) must not welcome them again.
+  lost_at_ = clock_() + 1;
   for (const auto& [user, conns] : inbox_conns_) StartReplay(user);
   if (!ready_) {
     ready_ = true;
