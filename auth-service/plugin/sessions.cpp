@@ -67,7 +67,9 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
     }
   }
   bool resumed_inbox = false;
-  if (c.clean || service) {
+  // The service's own persistent session is recorded too: while the daemon is away it holds
+  // the service's queue, and no user may take its client id over.
+  if (c.clean) {
     state.persistent_sessions.erase(c.client_id);
   } else {
     auto& session = state.persistent_sessions[c.client_id];
