@@ -67,6 +67,12 @@ int OnBasicAuth(int event, void* event_data, void* userdata) {
     return Refuse(cid, user, locked ? "bad password; the name is now locked" : "bad password");
   }
   state.lockout->RecordSuccess(user);
+  // The service's client id (the daemon's default is its user name) is reserved even when
+  // the plugin has not seen the service yet, e.g. right after a broker restart.
+  if (!service && client_id == state.options.service_user) {
+    return Refuse(cid, user,
+                  "client id '" + Printable(client_id) + "' is reserved for the service");
+  }
   std::string owner = ClientIdOwner(state, client_id, user);
   if (!owner.empty()) {
     return Refuse(cid, user,

@@ -6,6 +6,7 @@ session, or lock the service out of it."""
 import os
 import signal
 import sys
+import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -40,11 +41,36 @@ class ServiceSession(imtest.StackTest):
         bob.expect("im/user/bob/alice", predicate=lambda m: m.payload == secret.encode(),
                    timeout=10)
 
+    def test_service_client_id_reserved_after_broker_restart(self):
+        # After a restart the broker restores the service's session from its persistence
+        # file before the daemon is back; the plugin has not seen the service yet.
+        self.go_offline("bob")
+        self.stack.stop_daemon()
+        self.stack.stop_broker()
+        self.stack.start_broker()
+        for protocol, clean in ((4, False), (5, True)):
+            with self.assertRaises(imtest.ConnectRefused):
+                self.stack.client("alice", client_id=SERVICE_CLIENT_ID, protocol=protocol,
+                                  clean=clean)
+        self.stack.start_daemon()
+        self.stack.chat_client("bob")
+
+    @unittest.skipUnless(os.environ.get("IMCHAT_KNOWN_BUGS"), "known bug, reported: the plugin "
+                         "forgets session owners at a broker restart")
+    def test_user_session_not_taken_after_broker_restart(self):
+        cid = "bob-phone-" + uuid.uuid4().hex[:6]
+        bob = self.stack.client("bob", client_id=cid, clean=False, protocol=4)
+        bob.subscribe("im/user/bob/+")
+        bob.disconnect()
+        self.stack.stop_broker()
+        self.stack.start_broker()
+        with self.assertRaises(imtest.ConnectRefused):
+            self.stack.client("alice", client_id=cid, clean=False, protocol=4)
+
     def go_offline(self, user):
         c = self.stack.chat_client(user)
         c.disconnect()
 
 
 if __name__ == "__main__":
-    import unittest
     unittest.main()
