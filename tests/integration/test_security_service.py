@@ -67,6 +67,14 @@ class ServiceSession(imtest.StackTest):
         with self.assertRaises(imtest.ConnectRefused):
             self.stack.client("alice", client_id=cid, clean=False, protocol=4)
 
+    def test_bad_service_passwords_cannot_lock_the_service_out(self):
+        for _ in range(5):
+            with self.assertRaises(imtest.ConnectRefused):
+                self.stack.client(imtest.SERVICE_USER, "guess")
+        self.stack.stop_daemon(signal.SIGKILL)
+        self.stack.start_daemon()  # waits until it is connected and ready
+        self.stack.chat_client("bob")
+
     def go_offline(self, user):
         c = self.stack.chat_client(user)
         c.disconnect()
