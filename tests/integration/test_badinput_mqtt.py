@@ -101,6 +101,17 @@ class Payloads(imtest.StackTest):
                     s.recv(64)
                 except OSError:
                     pass
+        # Deep and long topics and filters: refused (the broker may drop the connection, so
+        # a fresh client each) or harmless.
+        for f in ["+/" * 5000 + "#", "im/" + "a/" * 5000 + "+", "im/user/" + "b" * 60000 + "/+"]:
+            c = self.stack.client("carol")
+            _, mid = c.mqtt.subscribe(f, 1)
+            imtest.wait_for(lambda: mid in c._subacks or c.is_disconnected,
+                            what=f"SUBACK or disconnect for a {len(f)}-byte filter")
+            if mid in c._subacks:
+                self.assertGreaterEqual(c._subacks[mid][0], 0x80, "an absurd filter was granted")
+        for t in ["im/" + "a/" * 5000 + "x", "im/user/" + "b" * 60000, "im/all/" + "c" * 60000]:
+            self.stack.client("carol").publish(t, b"deep", wait=False)
         alice = self.stack.client("alice")
         alice.publish("im/user/bob", b"still fine")
         self.assertEqual(bob.expect("im/user/bob/alice").payload, b"still fine")

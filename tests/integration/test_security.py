@@ -253,6 +253,13 @@ class RetainedAndWills(imtest.StackTest):
                 except imtest.ConnectRefused:
                     continue  # refusing the CONNECT is a fine answer
                 drop(c)
+        # A retained will on the own broadcast topic must not leave a retained chat message.
+        c = self.stack.client("alice", connect=False, will=("im/all/alice", secret, 1, True))
+        try:
+            c.connect()
+            drop(c)
+        except imtest.ConnectRefused:
+            pass
         # The one allowed will (own broadcast) works: proves wills are delivered at all.
         c = self.stack.client("alice", connect=False, will=("im/all/alice", "bye", 1, False))
         c.connect()
@@ -262,6 +269,7 @@ class RetainedAndWills(imtest.StackTest):
         late = self.stack.client("carol")
         late.subscribe("im/presence/+")
         late.subscribe("im/online")
+        late.subscribe("im/all/+")
         late.expect_none(timeout=0.5)
         for who in (bob, svc, late):
             self.assertNotIn(secret.encode(), b"".join(payloads(who)), who.user)
