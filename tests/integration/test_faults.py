@@ -75,12 +75,23 @@ class DaemonKill(FaultTest):
             alice.publish("im/user/bob", payload, wait=(i % 50 == 49))
         # Let the daemon commit all of them (checked via bob's history after the fact).
         time.sleep(1.0)
-        bob = self.stack.client("bob")
+        bob = self.stack.client("bob", connect=False)
+        daemon = self.stack.service
+        original = bob.mqtt.on_message
+
+        def kill_at_20th(client, userdata, msg):
+            original(client, userdata, msg)
+            if msg.topic == "im/user/bob/alice" and len(bob.received) == 20:
+                os.kill(daemon.pid, signal.SIGKILL)  # from paho's thread: no delay
+
+        bob.mqtt.on_message = kill_at_20th
+        bob.connect()
         bob.subscribe("im/svc/bob")
         bob.subscribe("im/user/bob/+")
-        imtest.wait_for(lambda: len(bob.received) > 20, what="the replay to start")
-        self.stack.stop_daemon(signal.SIGKILL)
+        imtest.wait_for(lambda: daemon.poll() is not None, what="the kill during the replay")
         got_at_kill = len(bob.received)
+        replayed = self.stack.service_log().count("replayed alice -> bob")
+        self.assertLess(replayed, len(want), "the replay had finished before the kill")
         self.stack.start_daemon()
         seen = collect(bob, "im/user/bob/alice", want)
         self.assert_duplicates_share_ids(seen)
