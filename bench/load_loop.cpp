@@ -69,6 +69,9 @@ LoadClient* LoadLoop::Add(const ClientOptions& options) {
   // The broker allows 100 in flight per client (max_inflight_messages); let both directions use it.
   mosquitto_int_option(c->mosq_, MOSQ_OPT_RECEIVE_MAXIMUM, 100);
   mosquitto_int_option(c->mosq_, MOSQ_OPT_SEND_MAXIMUM, 100);
+  // Like the broker (set_tcp_nodelay): without it Nagle holds small packets for the peer's
+  // delayed ACK, adding ~40 ms whenever a client both sends and receives.
+  mosquitto_int_option(c->mosq_, MOSQ_OPT_TCP_NODELAY, 1);
   if (!options.username.empty()) {
     mosquitto_username_pw_set(c->mosq_, options.username.c_str(), options.password.c_str());
   }

@@ -37,6 +37,7 @@ Sizes QuickSizes() {
   s.storm = 200;
   s.scale = 1000;
   s.scale_chat_s = 3;
+  s.wait_s = 5;
   return s;
 }
 
@@ -87,6 +88,12 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
     Server* server = servers[k];
     if (!server) continue;
     const std::string name = tag + KindName(server->kind()) + " ";
+    if (want("storm")) {
+      StormResult r = RunStorm(*server, sizes.storm, 100, sizes.wait_s);
+      Progress(name + "login storm: all online after " + Format("%.3f", r.online_seconds) +
+               " s, CONNACK p99 " + Format("%.1f", Percentile(r.connack_ms, 99)) + " ms");
+      Keep(r, name + "storm", results, &results->storm[k]);
+    }
     if (want("broadcast")) {
       FlowSpec spec;
       spec.broadcast = true;
@@ -113,11 +120,6 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
                Format("%.0f", Percentile(r.latency_us, 99)) + " us");
       Keep(r, name + "latency", results, &results->latency[k]);
     }
-    if (want("drain")) {
-      DrainResult r = RunDrain(*server, sizes.drain, 60);
-      Progress(name + "offline drain: " + Format("%.3f", r.drain_seconds) + " s");
-      Keep(r, name + "drain", results, &results->drain[k]);
-    }
     if (want("archive") && server->stack()) {
       FlowSpec spec;
       spec.messages = sizes.archive;
@@ -130,11 +132,10 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
                " messages/s archived, backlog " + std::to_string(r.archive_backlog));
       Keep(r, name + "archive", results, &results->archive);
     }
-    if (want("storm")) {
-      StormResult r = RunStorm(*server, sizes.storm, 100, 60);
-      Progress(name + "login storm: all online after " + Format("%.3f", r.online_seconds) +
-               " s, CONNACK p99 " + Format("%.1f", Percentile(r.connack_ms, 99)) + " ms");
-      Keep(r, name + "storm", results, &results->storm[k]);
+    if (want("drain")) {
+      DrainResult r = RunDrain(*server, sizes.drain, sizes.wait_s);
+      Progress(name + "offline drain: " + Format("%.3f", r.drain_seconds) + " s");
+      Keep(r, name + "drain", results, &results->drain[k]);
     }
     if (!server->Alive()) {
       results->failures.push_back(name + "server died");

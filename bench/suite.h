@@ -23,6 +23,7 @@ struct Sizes {
   int storm = 1000;
   int scale = 10000;
   double scale_chat_s = 20;
+  double wait_s = 20;  // how long a drain or im/online may take before the run counts as failed
 };
 Sizes FullSizes();
 Sizes QuickSizes();
