@@ -121,6 +121,15 @@ class Payloads(imtest.StackTest):
 class Archive(imtest.StackTest):
     """With the daemon: the archive stores payloads byte-exact and survives odd ones."""
 
+    def tearDown(self):
+        # Under scripts/test-asan the daemon is sanitized: its exit report (leaks included)
+        # lands in its log once it has stopped.
+        self.stack.stop()
+        log = self.stack.service_log()
+        super().tearDown()
+        self.assertNotIn("Sanitizer", log, log[-3000:])
+        self.assertNotIn("runtime error", log, log[-3000:])
+
     def history(self, client, peer, n=500):
         client.command(f"history {peer} {n}")
         return client.expect_svc("reply", predicate=lambda j: j.get("cmd") == "history")
