@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "servers.h"
+
 namespace imchat::bench {
 
 WaveResult ConnectWave(LoadLoop& loop, const std::vector<LoadClient*>& clients,
@@ -67,6 +69,25 @@ WaveResult ConnectWave(LoadLoop& loop, const std::vector<LoadClient*>& clients,
     r.ok = true;
   }
   return r;
+}
+
+std::vector<std::string> ChatFilters(LoadClient* c) {
+  return {kBroadcastFilter, InboxFilter(c->name())};
+}
+
+void LeaveAll(LoadLoop& loop, const std::vector<LoadClient*>& clients) {
+  for (LoadClient* c : clients) {
+    c->on_disconnect = nullptr;
+    if (c->connected()) c->Disconnect();
+  }
+  loop.RunUntil(
+      [&] {
+        for (LoadClient* c : clients) {
+          if (c->connected()) return false;
+        }
+        return true;
+      },
+      10);
 }
 
 }  // namespace imchat::bench

@@ -23,4 +23,9 @@ WaveResult ConnectWave(LoadLoop& loop, const std::vector<LoadClient*>& clients,
                        const std::function<std::vector<std::string>(LoadClient*)>& filters,
                        size_t window, double timeout_s);
 
+// A chat user's subscriptions: the room (im/all/+) and its inbox.
+std::vector<std::string> ChatFilters(LoadClient* client);
+// Disconnects every connected client cleanly and waits (at most 10 s) for the sockets to close.
+void LeaveAll(LoadLoop& loop, const std::vector<LoadClient*>& clients);
+
 }  // namespace imchat::bench

@@ -90,8 +90,9 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
     const std::string name = tag + KindName(server->kind()) + " ";
     if (want("storm")) {
       StormResult r = RunStorm(*server, sizes.storm, 100, sizes.wait_s);
-      Progress(name + "login storm: all online after " + Format("%.3f", r.online_seconds) +
-               " s, CONNACK p99 " + Format("%.1f", Percentile(r.connack_ms, 99)) + " ms");
+      if (r.ok)
+        Progress(name + "login storm: all online after " + Format("%.3f", r.online_seconds) +
+                 " s, CONNACK p99 " + Format("%.1f", Percentile(r.connack_ms, 99)) + " ms");
       Keep(r, name + "storm", results, &results->storm[k]);
     }
     if (want("broadcast")) {
@@ -134,7 +135,7 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
     }
     if (want("drain")) {
       DrainResult r = RunDrain(*server, sizes.drain, sizes.wait_s);
-      Progress(name + "offline drain: " + Format("%.3f", r.drain_seconds) + " s");
+      if (r.ok) Progress(name + "offline drain: " + Format("%.3f", r.drain_seconds) + " s");
       Keep(r, name + "drain", results, &results->drain[k]);
     }
     if (!server->Alive()) {
