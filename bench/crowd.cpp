@@ -47,6 +47,7 @@ StormResult RunStorm(Server& server, int users, size_t window, double timeout_s)
     r.error = w.error;
     return r;
   }
+  r.logged_in = true;
   if (server.stack()) {
     if (!loop.RunUntil([&] { return all_online_at != 0; }, timeout_s)) {
       r.error = "im/online listed only " + std::to_string(online) + " of " + std::to_string(users) +

@@ -16,6 +16,7 @@ struct StormResult {
   double login_seconds = 0;   // first connect until every user has its CONNACK and SUBACK
   double online_seconds = 0;  // first connect until im/online lists all (raw: = login_seconds)
   std::vector<double> connack_ms;
+  bool logged_in = false;  // every user got CONNACK and SUBACK (connack_ms is complete)
 };
 
 // Logs in `users` fresh users, at most `window` logins in progress at once.

@@ -89,13 +89,27 @@ std::string Report(const Results& res, const Sizes& sizes, const std::string& ma
   auto online = [](const StormResult& r) { return r.online_seconds; };
   auto connack = [](const StormResult& r) { return Percentile(r.connack_ms, 99); };
   double so = MedianOf<StormResult>(res.storm[1], online);
-  double sc = MedianOf<StormResult>(res.storm[1], connack);
+  // CONNACK latency counts whenever every login completed, even if im/online fell behind.
+  auto logins = [](const std::vector<StormResult>& runs) {
+    std::vector<StormResult> out;
+    for (StormResult r : runs) {
+      if (r.logged_in) {
+        r.ok = true;
+        out.push_back(r);
+      }
+    }
+    return out;
+  };
+  const std::vector<StormResult> login_runs[2] = {logins(res.storm[0]), logins(res.storm[1])};
+  bool l_raw = AnyOk(login_runs[0]), l_stack = AnyOk(login_runs[1]);
+  double sc = MedianOf<StormResult>(login_runs[1], connack);
   const std::string storm = Format("login storm, %d users", sizes.storm);
   t.Add({storm, "s until all are in im/online (raw: all logged in)",
          Cell(s_raw, MedianOf<StormResult>(res.storm[0], online), "%.3f"),
          Cell(s_stack, so, "%.3f"), "", "≤ 3 s", Verdict(s_stack, so <= 3)});
-  t.Add({storm, "CONNACK p99 ms", Cell(s_raw, MedianOf<StormResult>(res.storm[0], connack), "%.1f"),
-         Cell(s_stack, sc, "%.1f"), "", "≤ 20 ms", Verdict(s_stack, sc <= 20)});
+  t.Add({storm, "CONNACK p99 ms",
+         Cell(l_raw, MedianOf<StormResult>(login_runs[0], connack), "%.1f"),
+         Cell(l_stack, sc, "%.1f"), "", "≤ 20 ms", Verdict(l_stack, sc <= 20)});
 
   const ScaleResult& sr = res.scale[0];
   const ScaleResult& ss = res.scale[1];
