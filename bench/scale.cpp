@@ -102,6 +102,12 @@ void StopHelper(Helper* h) {
   close(h->from_child);
 }
 
+// Newest first: a helper holds copies of the pipes of the helpers forked before it, so an
+// older helper sees the end of its pipe only once the newer ones have exited.
+void StopHelpers(std::vector<Helper>* helpers) {
+  for (auto it = helpers->rbegin(); it != helpers->rend(); ++it) StopHelper(&*it);
+}
+
 }  // namespace
 
 ScaleResult RunScale(Server& server, int users, double chat_s, double timeout_s) {
@@ -143,7 +149,7 @@ ScaleResult RunScale(Server& server, int users, double chat_s, double timeout_s)
   if (!w.ok || helper_failed || !all_ready) {
     r.error = !w.ok ? w.error : "a helper process could not log in its users";
     LeaveAll(loop, clients);
-    for (Helper& h : helpers) StopHelper(&h);
+    StopHelpers(&helpers);
     return r;
   }
   auto measure = [&](long* broker, long* daemon) {
@@ -195,7 +201,7 @@ ScaleResult RunScale(Server& server, int users, double chat_s, double timeout_s)
   if (server.daemon_pid()) r.daemon_peak_kib = PeakRssKib(server.daemon_pid());
   const long received = total_received();
   LeaveAll(loop, clients);
-  for (Helper& h : helpers) StopHelper(&h);
+  StopHelpers(&helpers);
   r.chat_received = received;
   r.ok = received == r.chat_sent;
   if (!r.ok) {
