@@ -111,6 +111,25 @@ class Dockerfile(unittest.TestCase):
                 self.assertEqual(p.returncode, 0, p.stderr)
 
 
+class EntrypointMatchesDaemon(unittest.TestCase):
+    def test_every_option_the_entrypoint_passes_is_in_the_daemons_usage(self):
+        if not os.path.exists(imtest.DAEMON):
+            self.fail(f"the daemon is not built: {imtest.DAEMON}")
+        p = subprocess.run([imtest.DAEMON, "--help"], capture_output=True, text=True, timeout=10)
+        usage = p.stdout + p.stderr
+        options = set(re.findall(r"(--[a-z-]+)", read("docker", "entrypoint-service")))
+        self.assertGreaterEqual(len(options), 6, options)
+        for option in sorted(options):
+            with self.subTest(option=option):
+                self.assertIn(option, usage)
+
+    def test_image_copies_what_the_build_produces(self):
+        build_dir = imtest.BUILD_DIR
+        for built in re.findall(r"COPY --from=build /src/build-image/(\S+)", read("Dockerfile")):
+            with self.subTest(path=built):
+                self.assertTrue(os.path.exists(os.path.join(build_dir, built)), built)
+
+
 class BrokerConf(unittest.TestCase):
     def test_runtime_config_starts_mosquitto_with_the_plugin(self):
         stack = imtest.Stack(daemon=False).start()
