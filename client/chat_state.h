@@ -1,0 +1,91 @@
+// The client's brain, without MQTT or a terminal: it turns what arrives from
+// the broker into display lines (keeping presence, dropping duplicate ids,
+// matching delivery statuses to what was sent) and turns parsed input into
+// publishes and local lines. The session (session.h) feeds it; tests drive it
+// directly. Not thread-safe: one thread owns it.
+#ifndef IMCHAT_CLIENT_CHAT_STATE_H_
+#define IMCHAT_CLIENT_CHAT_STATE_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "input.h"
+#include "render.h"
+
+namespace imchat::client {
+
+// A message as it came from the broker.
+struct Incoming {
+  std::string topic;
+  std::string payload;
+  std::vector<std::pair<std::string, std::string>> props;  // MQTT 5 user properties
+  bool retained = false;
+};
+
+// Something to publish (QoS 1, never retained).
+struct Outgoing {
+  std::string topic;    // im/all, im/user/<to>, im/cmd/<me>
+  std::string payload;
+  std::string ref;      // "" or the ref user property (private messages: matches statuses)
+};
+
+// What one line of input leads to.
+struct Action {
+  std::vector<Outgoing> publish;
+  std::vector<Line> lines;  // shown at once (echo of a private message, help, errors)
+  bool quit = false;
+};
+
+// The filters a client subscribes to (one SUBSCRIBE each), inbox last so the
+// service's welcome and replay follow the other subscriptions.
+std::vector<std::string> SubscriptionsFor(const std::string& me);
+
+class ChatState {
+ public:
+  explicit ChatState(std::string me);
+
+  const std::string& me() const { return me_; }
+
+  // The current /query target ("" = the room); the prompt shows it.
+  const std::string& query() const { return query_; }
+  std::string Prompt() const;  // "alice> " or "alice -> bob> "
+
+  // Turns one parsed line into publishes and local lines. now_ms stamps local lines.
+  Action OnInput(const Input& input, std::int64_t now_ms);
+
+  // Turns one received message into zero or more lines: chat messages
+  // (duplicates by `id` dropped), joins/leaves from presence changes (retained
+  // copies only set the state), statuses for messages I sent, the welcome,
+  // command replies formatted from their structured fields, notices.
+  std::vector<Line> OnMessage(const Incoming& message, std::int64_t now_ms);
+
+  // Names for tab completion: everyone seen in presence or messages, sorted.
+  std::vector<std::string> KnownUsers() const;
+  // Names online now, sorted.
+  std::vector<std::string> OnlineUsers() const;
+
+ private:
+  std::string NextRef();
+  bool SeenBefore(const std::string& id);
+
+  std::string me_;
+  std::string query_;
+  std::uint64_t next_ref_ = 1;
+  std::string ref_prefix_;
+  std::map<std::string, std::pair<std::string, std::string>> pending_;  // ref -> (to, snippet)
+  std::map<std::string, bool> online_;                                   // presence by name
+  std::map<std::string, std::string> display_;                           // display names
+  std::set<std::string> known_;
+  std::deque<std::string> recent_order_;
+  std::unordered_set<std::string> recent_ids_;
+};
+
+}  // namespace imchat::client
+
+#endif  // IMCHAT_CLIENT_CHAT_STATE_H_

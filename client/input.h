@@ -1,0 +1,69 @@
+// What the user types: one line of input becomes a chat message or a client
+// command. The table of commands is data (name, alias, usage, help), shared by
+// the parser, /help and tab completion. Pure functions; no I/O.
+#ifndef IMCHAT_CLIENT_INPUT_H_
+#define IMCHAT_CLIENT_INPUT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace imchat::client {
+
+enum class Verb {
+  kMsg,      // /msg <user> <text>   (alias /to)
+  kQuery,    // /query [<user>]      (no user: back to the room)
+  kWho,      // /who
+  kSince,    // /since <duration>
+  kBlock,    // /block <user>
+  kUnblock,  // /unblock <user>
+  kBlocked,  // /blocked
+  kHistory,  // /history <user>|all [n]
+  kNick,     // /nick [<display name>]  (none: clear)
+  kHelp,     // /help [command]
+  kQuit,     // /quit
+};
+
+struct CommandInfo {
+  std::string_view name;   // without the slash, e.g. "msg"
+  std::string_view alias;  // "" or e.g. "to"
+  std::string_view usage;  // e.g. "/msg <user> <text>"
+  std::string_view help;   // one sentence
+  Verb verb;
+};
+
+// Every client command, in the order /help lists them.
+const std::vector<CommandInfo>& ClientCommands();
+
+// One parsed line of input.
+struct Input {
+  enum class Kind {
+    kEmpty,    // blank line: nothing to do
+    kText,     // plain text: a chat message for the current target
+    kCommand,  // a valid command (verb + fields below)
+    kError,    // a refused line; `error` says why and points to /help
+  };
+  Kind kind = Kind::kEmpty;
+  Verb verb = Verb::kHelp;
+  std::string user;          // msg/query/block/unblock target; history: a user or "all"
+  std::string text;          // kText and msg: the message; nick: the display name; help: topic
+  std::int64_t seconds = 0;  // since
+  int count = 20;            // history n (1-500)
+  std::string error;         // kError: e.g. "unknown command '/frob'; type /help for the list"
+};
+
+// Parses one line. A line starting with "/" is a command, except "//text",
+// which sends "/text" as a message. User names are checked against the name
+// rules (names.h); whether the user exists is the server's business.
+// Never throws; the error text escapes what the user typed.
+Input ParseInput(std::string_view line);
+
+// "90" (seconds), "90s", "5m", "2h", "1d", and sums such as "1h30m" -> seconds.
+// nullopt for anything else, for 0 and for more than 365 days.
+std::optional<std::int64_t> ParseDuration(std::string_view text);
+
+}  // namespace imchat::client
+
+#endif  // IMCHAT_CLIENT_INPUT_H_
