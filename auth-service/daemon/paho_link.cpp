@@ -4,13 +4,28 @@
 
 #include <mqtt/async_client.h>
 
+#include <atomic>
+#include <deque>
 #include <mutex>
 
 namespace imchat {
 
 namespace {
 
-// Reports an action's outcome as an event.
+// Publishes handed to Paho and not yet completed, at most this many. What the
+// broker's receive maximum holds back waits in Paho's command queue, which Paho
+// scans on every publish and every send, so a deep queue there costs O(n) per
+// message; the rest waits in PahoLink's own outbox instead, in order.
+constexpr int kPahoWindow = 256;
+// Paho's own limit on buffered publishes (its default is 100, which a burst of
+// statuses or presence updates exceeds at once) stays far above the window, so
+// Paho never refuses a publish for that reason.
+constexpr int kPahoBuffered = 100000;
+// While disconnected, untagged publishes (statuses, presence, replies) wait in
+// the outbox for the next connection, up to this many; beyond it the oldest go.
+constexpr std::size_t kMaxOutbox = 200000;
+
+// Reports a connect attempt's outcome as an event.
 class Listener : public mqtt::iaction_listener {
  public:
   Listener(EventQueue& events, Event::Kind ok, Event::Kind failed)
@@ -19,9 +34,7 @@ class Listener : public mqtt::iaction_listener {
   void on_success(const mqtt::token& tok) override {
     Event e;
     e.kind = ok_;
-    if (ok_ == Event::Kind::kPublished) {
-      e.tag = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
-    } else if (ok_ == Event::Kind::kConnectOk) {
+    if (ok_ == Event::Kind::kConnectOk) {
       try {
         e.code = tok.get_connect_response().is_session_present() ? 1 : 0;
       } catch (const std::exception&) {
@@ -33,15 +46,9 @@ class Listener : public mqtt::iaction_listener {
   void on_failure(const mqtt::token& tok) override {
     Event e;
     e.kind = failed_;
-    if (failed_ == Event::Kind::kPublished) {
-      e.tag = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
-      int rc = static_cast<int>(tok.get_reason_code());
-      e.code = rc >= 0x80 ? rc : kNotSent;
-    } else {
-      int rc = static_cast<int>(tok.get_reason_code());
-      e.text = mqtt::exception::error_str(tok.get_return_code());
-      if (rc >= 0x80) e.text += " (reason " + mqtt::exception::reason_code_str(rc) + ")";
-    }
+    int rc = static_cast<int>(tok.get_reason_code());
+    e.text = mqtt::exception::error_str(tok.get_return_code());
+    if (rc >= 0x80) e.text += " (reason " + mqtt::exception::reason_code_str(rc) + ")";
     events_.Push(std::move(e));
   }
 
@@ -104,6 +111,37 @@ class SubscribeListener : public mqtt::iaction_listener {
   bool failed_ = false;
 };
 
+// Completions of the publishes of one connection: counts them out of the
+// window, reports tagged ones, and wakes the service thread when it waits for
+// room in the window.
+class PublishListener : public mqtt::iaction_listener {
+ public:
+  explicit PublishListener(EventQueue& events) : events_(events) {}
+
+  void on_success(const mqtt::token& tok) override { Done(tok, 0); }
+  void on_failure(const mqtt::token& tok) override {
+    int rc = static_cast<int>(tok.get_reason_code());
+    Done(tok, rc >= 0x80 ? rc : kNotSent);
+  }
+
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> waiting{false};
+
+ private:
+  void Done(const mqtt::token& tok, int code) {
+    auto tag = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+    bool wake = in_flight.fetch_sub(1) <= kPahoWindow && waiting.exchange(false);
+    if (!tag && !wake) return;
+    Event e;
+    e.kind = Event::Kind::kPublished;  // tag 0: only a wake-up
+    e.tag = tag;
+    e.code = code;
+    events_.Push(std::move(e));
+  }
+
+  EventQueue& events_;
+};
+
 class Callback : public mqtt::callback {
  public:
   explicit Callback(EventQueue& events) : events_(events) {}
@@ -141,12 +179,47 @@ struct PahoLink::Impl {
       : config(c),
         events(ev),
         client("tcp://" + c.host + ":" + std::to_string(c.port), c.client_id,
-               mqtt::create_options(MQTTVERSION_5)),
+               mqtt::create_options(MQTTVERSION_5, kPahoBuffered)),
         callback(ev),
         connect_listener(ev, Event::Kind::kConnectOk, Event::Kind::kConnectFailed),
-        subscribe_listener(ev),
-        publish_listener(ev, Event::Kind::kPublished, Event::Kind::kPublished) {
+        subscribe_listener(ev) {
     client.set_callback(callback);
+    publish_listeners.push_back(std::make_unique<PublishListener>(ev));
+  }
+
+  struct Outgoing {
+    mqtt::message_ptr msg;
+    std::uint64_t tag;
+  };
+
+  void NotSent(std::uint64_t tag) {
+    Event e;
+    e.kind = Event::Kind::kPublished;
+    e.tag = tag;
+    e.code = kNotSent;
+    events.Push(std::move(e));
+  }
+
+  // Hands one message to Paho. False when Paho refused it.
+  bool Send(const Outgoing& o) {
+    PublishListener& l = *publish_listeners.back();
+    l.in_flight.fetch_add(1);
+    try {
+      client.publish(o.msg, reinterpret_cast<void*>(static_cast<std::uintptr_t>(o.tag)), l);
+      return true;
+    } catch (const mqtt::exception&) {
+      l.in_flight.fetch_sub(1);
+      return false;
+    }
+  }
+
+  // True when the window has room; otherwise asks for a wake-up when it has.
+  bool Room() {
+    PublishListener& l = *publish_listeners.back();
+    if (l.in_flight.load() < kPahoWindow) return true;
+    l.waiting.store(true);
+    // A completion may have come in between (at worst a spare wake-up follows).
+    return l.in_flight.load() < kPahoWindow;
   }
 
   LinkConfig config;
@@ -155,7 +228,12 @@ struct PahoLink::Impl {
   Callback callback;
   Listener connect_listener;
   SubscribeListener subscribe_listener;
-  Listener publish_listener;
+  // One per connection attempt (the last is current): completions of an older
+  // connection's publishes must not count against the current window.
+  std::vector<std::unique_ptr<PublishListener>> publish_listeners;
+  std::deque<Outgoing> outbox;  // waiting for room in the window, or for a connection
+  std::size_t tagged = 0;       // tagged publishes in the outbox
+  std::size_t dropped = 0;
 };
 
 PahoLink::PahoLink(const LinkConfig& config, EventQueue& events)
@@ -164,6 +242,7 @@ PahoLink::PahoLink(const LinkConfig& config, EventQueue& events)
 PahoLink::~PahoLink() = default;
 
 void PahoLink::Connect() {
+  impl_->publish_listeners.push_back(std::make_unique<PublishListener>(impl_->events));
   // Clean start off and a long session expiry: the broker keeps what
   // arrives for the service while it restarts.
   mqtt::properties props{{mqtt::property::SESSION_EXPIRY_INTERVAL, 30 * 24 * 3600}};
@@ -226,22 +305,48 @@ void PahoLink::Publish(const std::string& topic, const std::string& payload, int
     }
     msg->set_properties(p);
   }
-  try {
-    if (tag) {
-      impl_->client.publish(msg, reinterpret_cast<void*>(static_cast<std::uintptr_t>(tag)),
-                            impl_->publish_listener);
-    } else {
-      impl_->client.publish(msg);
+  if (tag) ++impl_->tagged;
+  impl_->outbox.push_back({std::move(msg), tag});
+  Flush();
+}
+
+void PahoLink::Flush() {
+  auto& outbox = impl_->outbox;
+  while (!outbox.empty()) {
+    if (!impl_->Room()) return;
+    if (!impl_->Send(outbox.front())) {
+      if (!impl_->client.is_connected()) break;
+      // Refused while connected (not expected with the limits above): a tagged
+      // publish is reported, so a replay never waits for it forever.
+      if (outbox.front().tag) impl_->NotSent(outbox.front().tag);
+      ++impl_->dropped;
     }
-  } catch (const mqtt::exception&) {
-    if (tag) {
-      Event e;
-      e.kind = Event::Kind::kPublished;
-      e.tag = tag;
-      e.code = kNotSent;
-      impl_->events.Push(std::move(e));
+    if (outbox.front().tag) --impl_->tagged;
+    outbox.pop_front();
+  }
+  if (outbox.empty() || (impl_->tagged == 0 && outbox.size() <= kMaxOutbox)) return;
+  // Not connected: tagged publishes (replays) are reported now, their messages
+  // stay queued in the store; the rest waits for the next connection.
+  std::deque<Impl::Outgoing> keep;
+  for (auto& o : outbox) {
+    if (o.tag) {
+      impl_->NotSent(o.tag);
+    } else {
+      keep.push_back(std::move(o));
     }
   }
+  impl_->tagged = 0;
+  while (keep.size() > kMaxOutbox) {
+    keep.pop_front();
+    ++impl_->dropped;
+  }
+  outbox.swap(keep);
+}
+
+std::size_t PahoLink::TakeDropped() {
+  std::size_t n = impl_->dropped;
+  impl_->dropped = 0;
+  return n;
 }
 
 }  // namespace imchat

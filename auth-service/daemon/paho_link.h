@@ -34,8 +34,17 @@ class PahoLink : public MqttLink {
   // Disconnects cleanly, waiting at most a few seconds.
   void Disconnect();
 
+  // Queues the message in order and hands Paho what fits in its window.
+  // Never throws; nothing is dropped silently: a tagged publish that cannot be
+  // sent is reported as kNotSent, untagged ones wait for the next connection.
   void Publish(const std::string& topic, const std::string& payload, int qos, bool retain,
                const UserProps& props, std::uint64_t tag) override;
+  // Hands queued messages to Paho as the window frees up (call after each
+  // batch of events; a completion that frees room wakes the event queue).
+  void Flush();
+  // Untagged publishes given up since the last call (the outbox overflowed
+  // during a long disconnection, or Paho refused one outright).
+  std::size_t TakeDropped();
 
  private:
   struct Impl;

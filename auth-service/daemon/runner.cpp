@@ -202,6 +202,11 @@ int RunDaemon(const DaemonOptions& o) {
     service.EndBatch();
     service.Tick();
     service.EndBatch();
+    link.Flush();
+    if (std::size_t dropped = link.TakeDropped()) {
+      log.Log("error: " + std::to_string(dropped) +
+              " publishes could not be sent and were dropped");
+    }
 
     struct timespec zero = {0, 0};
     siginfo_t info;
