@@ -30,9 +30,9 @@ struct Incoming {
 
 // Something to publish (QoS 1, never retained).
 struct Outgoing {
-  std::string topic;    // im/all, im/user/<to>, im/cmd/<me>
+  std::string topic;  // im/all, im/user/<to>, im/cmd/<me>
   std::string payload;
-  std::string ref;      // "" or the ref user property (private messages: matches statuses)
+  std::string ref;  // "" or the ref user property (private messages: matches statuses)
 };
 
 // What one line of input leads to.
@@ -79,8 +79,8 @@ class ChatState {
   std::uint64_t next_ref_ = 1;
   std::string ref_prefix_;
   std::map<std::string, std::pair<std::string, std::string>> pending_;  // ref -> (to, snippet)
-  std::map<std::string, bool> online_;                                   // presence by name
-  std::map<std::string, std::string> display_;                           // display names
+  std::map<std::string, bool> online_;                                  // presence by name
+  std::map<std::string, std::string> display_;                          // display names
   std::set<std::string> known_;
   std::deque<std::string> recent_order_;
   std::unordered_set<std::string> recent_ids_;

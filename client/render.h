@@ -32,9 +32,9 @@ struct Line {
 };
 
 struct RenderOptions {
-  bool color = false;          // ANSI colours (only when writing to a terminal, no NO_COLOR)
-  std::int64_t now_ms = 0;     // for "today": other days show the date too
-  bool utc = false;            // tests: format times in UTC instead of local time
+  bool color = false;       // ANSI colours (only when writing to a terminal, no NO_COLOR)
+  std::int64_t now_ms = 0;  // for "today": other days show the date too
+  bool utc = false;         // tests: format times in UTC instead of local time
 };
 
 // The line without a trailing newline. Formats (without colour):
