@@ -70,9 +70,28 @@ class ChatState {
   // Names online now, sorted.
   std::vector<std::string> OnlineUsers() const;
 
+  // How many answers are still expected: command replies on im/svc/<me> plus
+  // private messages without any delivery status yet (a `queued` status
+  // counts as an answer). Non-interactive mode waits for this to reach 0
+  // before it disconnects (bounded by its own timeout).
+  std::size_t AwaitingReplies() const;
+
+  // Times inside reply texts (/since "last seen", /history) in UTC instead of
+  // local time; for tests, like RenderOptions::utc.
+  void set_utc(bool utc) { utc_ = utc; }
+
  private:
+  struct PendingCommand {
+    Verb verb;
+    std::string user;          // block/unblock/history target
+    std::int64_t seconds = 0;  // since
+  };
+
   std::string NextRef();
   bool SeenBefore(const std::string& id);
+  std::vector<Line> OnPresence(const std::string& name, const Incoming& message,
+                               std::int64_t now_ms);
+  std::vector<Line> OnService(const Incoming& message, std::int64_t now_ms);
 
   std::string me_;
   std::string query_;
@@ -84,6 +103,10 @@ class ChatState {
   std::set<std::string> known_;
   std::deque<std::string> recent_order_;
   std::unordered_set<std::string> recent_ids_;
+  std::set<std::string> awaiting_status_;    // refs with no status yet
+  std::deque<std::string> pending_order_;    // refs in pending_, oldest first (bounded)
+  std::deque<PendingCommand> pending_cmds_;  // commands sent, replies not yet seen
+  bool utc_ = false;
 };
 
 }  // namespace imchat::client
