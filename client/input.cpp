@@ -1,0 +1,267 @@
+// Parsing one typed line into a chat message or a client command (input.h).
+#include "input.h"
+
+#include <cctype>
+#include <charconv>
+
+#include "names.h"
+#include "render.h"
+
+namespace imchat::client {
+
+namespace {
+
+constexpr std::int64_t kMaxDurationSeconds = 365LL * 24 * 3600;
+constexpr int kMaxHistoryCount = 500;
+constexpr std::size_t kMaxDisplayChars = 64;
+
+bool IsSpace(char c) { return c == ' ' || c == '\t'; }
+
+std::string_view TrimLeft(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  return s;
+}
+
+std::string_view Trim(std::string_view s) {
+  s = TrimLeft(s);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Splits off the first whitespace-separated word; `rest` keeps what follows
+// with its leading whitespace removed (a message text keeps its inner spacing).
+std::string_view NextWord(std::string_view* rest) {
+  std::string_view s = TrimLeft(*rest);
+  std::size_t end = 0;
+  while (end < s.size() && !IsSpace(s[end])) ++end;
+  std::string_view word = s.substr(0, end);
+  *rest = TrimLeft(s.substr(end));
+  return word;
+}
+
+// What the user typed, safe to show inside an error line and not too long.
+std::string Shown(std::string_view typed) { return EscapeForTerminal(Snippet(typed, 40)); }
+
+Input Error(std::string text) {
+  Input in;
+  in.kind = Input::Kind::kError;
+  in.error = std::move(text);
+  return in;
+}
+
+Input Usage(const CommandInfo& info, std::string_view problem) {
+  return Error("/" + std::string(info.name) + " " + std::string(problem) + ": " +
+               std::string(info.usage));
+}
+
+Input BadName(std::string_view name) {
+  return Error("'" + Shown(name) +
+               "' is not a valid user name (1-32 of A-Z a-z 0-9 _ . -); see /help");
+}
+
+const CommandInfo* FindCommand(std::string_view word) {
+  for (const CommandInfo& c : ClientCommands()) {
+    if (word == c.name || (!c.alias.empty() && word == c.alias)) return &c;
+  }
+  return nullptr;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Counts UTF-8 characters (each invalid byte counts as one).
+std::size_t CharCount(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+Input ParseCommand(const CommandInfo& info, std::string_view rest) {
+  Input in;
+  in.kind = Input::Kind::kCommand;
+  in.verb = info.verb;
+  switch (info.verb) {
+    case Verb::kMsg: {
+      std::string_view user = NextWord(&rest);
+      std::string_view text = rest;
+      if (user.empty() || text.empty()) return Usage(info, "needs a user and a text");
+      if (!IsValidUserName(user)) return BadName(user);
+      in.user = std::string(user);
+      in.text = std::string(text);
+      return in;
+    }
+    case Verb::kQuery: {
+      std::string_view user = NextWord(&rest);
+      if (!rest.empty()) return Usage(info, "takes at most one user");
+      if (!user.empty() && !IsValidUserName(user)) return BadName(user);
+      in.user = std::string(user);
+      return in;
+    }
+    case Verb::kWho:
+    case Verb::kBlocked:
+    case Verb::kQuit:
+      if (!Trim(rest).empty()) return Usage(info, "takes no arguments");
+      return in;
+    case Verb::kSince: {
+      std::string_view word = NextWord(&rest);
+      if (word.empty() || !rest.empty()) {
+        return Usage(info, "needs one duration such as 90s, 5m, 2h, 1d or 1h30m");
+      }
+      std::optional<std::int64_t> seconds = ParseDuration(word);
+      if (!seconds) {
+        return Error("'" + Shown(word) +
+                     "' is not a duration; use e.g. 90s, 5m, 2h, 1d or 1h30m (at most 365d): " +
+                     std::string(info.usage));
+      }
+      in.seconds = *seconds;
+      return in;
+    }
+    case Verb::kBlock:
+    case Verb::kUnblock: {
+      std::string_view user = NextWord(&rest);
+      if (user.empty() || !rest.empty()) return Usage(info, "needs one user");
+      if (!IsValidUserName(user)) return BadName(user);
+      in.user = std::string(user);
+      return in;
+    }
+    case Verb::kHistory: {
+      std::string_view user = NextWord(&rest);
+      std::string_view count = NextWord(&rest);
+      if (user.empty() || !rest.empty()) return Usage(info, "needs a user or 'all'");
+      if (user != "all" && !IsValidUserName(user)) return BadName(user);
+      in.user = std::string(user);
+      if (!count.empty()) {
+        int n = 0;
+        auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
+        if (ec != std::errc() || end != count.data() + count.size() || n < 1 ||
+            n > kMaxHistoryCount) {
+          return Usage(info, "takes a count of 1-500");
+        }
+        in.count = n;
+      }
+      return in;
+    }
+    case Verb::kNick: {
+      std::string_view name = Trim(rest);
+      for (unsigned char c : name) {
+        if (c < 0x20 || c == 0x7f) return Usage(info, "takes 1-64 printable characters");
+      }
+      if (CharCount(name) > kMaxDisplayChars) {
+        return Usage(info, "takes 1-64 printable characters");
+      }
+      in.text = std::string(name);
+      return in;
+    }
+    case Verb::kHelp: {
+      std::string_view word = NextWord(&rest);
+      if (!rest.empty()) return Usage(info, "takes at most one command");
+      if (!word.empty() && word.front() == '/') word.remove_prefix(1);
+      if (!word.empty()) {
+        const CommandInfo* topic = FindCommand(Lower(word));
+        if (!topic) {
+          return Error("no command '/" + Shown(word) + "'; type /help for the list");
+        }
+        in.text = std::string(topic->name);
+      }
+      return in;
+    }
+  }
+  return Error("unknown command; type /help for the list");
+}
+
+}  // namespace
+
+const std::vector<CommandInfo>& ClientCommands() {
+  static const std::vector<CommandInfo> commands = {
+      {"msg", "to", "/msg <user> <text>", "send a private message", Verb::kMsg},
+      {"query", "", "/query [<user>]", "send what you type to one user (no user: back to the room)",
+       Verb::kQuery},
+      {"who", "", "/who", "list who is online", Verb::kWho},
+      {"since", "", "/since <duration>", "who was online in the last 90s, 5m, 2h, 1d or 1h30m",
+       Verb::kSince},
+      {"block", "", "/block <user>", "no messages or presence between you and a user",
+       Verb::kBlock},
+      {"unblock", "", "/unblock <user>", "undo /block", Verb::kUnblock},
+      {"blocked", "", "/blocked", "list the users you block", Verb::kBlocked},
+      {"history", "", "/history <user>|all [n]",
+       "the last n (default 20, at most 500) messages with a user, or broadcasts", Verb::kHistory},
+      {"nick", "", "/nick [<name>]", "set your display name (none: clear it)", Verb::kNick},
+      {"help", "", "/help [command]", "list the commands, or explain one", Verb::kHelp},
+      {"quit", "", "/quit", "leave the chat (also Ctrl-D)", Verb::kQuit},
+  };
+  return commands;
+}
+
+Input ParseInput(std::string_view line) {
+  // A line read from a file or pipe may end in CR LF.
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  Input in;
+  if (Trim(line).empty()) return in;  // kEmpty
+  if (line.front() != '/') {
+    in.kind = Input::Kind::kText;
+    in.text = std::string(line);
+    return in;
+  }
+  if (line.size() > 1 && line[1] == '/') {
+    in.kind = Input::Kind::kText;
+    in.text = std::string(line.substr(1));
+    return in;
+  }
+  std::string_view rest = line.substr(1);
+  std::string_view word;
+  if (!rest.empty() && !IsSpace(rest.front())) word = NextWord(&rest);
+  if (word.empty()) return Error("a command name must follow '/'; type /help for the list");
+  const CommandInfo* info = FindCommand(Lower(word));
+  if (!info) return Error("unknown command '/" + Shown(word) + "'; type /help for the list");
+  return ParseCommand(*info, rest);
+}
+
+std::optional<std::int64_t> ParseDuration(std::string_view text) {
+  text = Trim(text);
+  if (text.empty()) return std::nullopt;
+  std::int64_t total = 0;
+  bool bare_number_allowed = true;  // "90" alone means seconds
+  while (!text.empty()) {
+    std::size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 9) return std::nullopt;  // 9 digits cannot overflow below
+    std::int64_t n = 0;
+    std::from_chars(text.data(), text.data() + digits, n);
+    text.remove_prefix(digits);
+    std::int64_t unit = 0;
+    if (text.empty()) {
+      if (!bare_number_allowed) return std::nullopt;  // "1h30" is ambiguous
+      unit = 1;
+    } else {
+      switch (std::tolower(static_cast<unsigned char>(text.front()))) {
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        default:
+          return std::nullopt;
+      }
+      text.remove_prefix(1);
+    }
+    bare_number_allowed = false;
+    total += n * unit;
+    if (total > kMaxDurationSeconds) return std::nullopt;
+  }
+  if (total <= 0) return std::nullopt;
+  return total;
+}
+
+}  // namespace imchat::client

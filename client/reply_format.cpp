@@ -1,0 +1,192 @@
+// Command replies from the service as display lines (reply_format.h).
+#include "reply_format.h"
+
+#include <ctime>
+
+namespace imchat::client::detail {
+
+using nlohmann::json;
+
+namespace {
+
+const json* Field(const json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+Line Info(std::string text, std::int64_t now_ms) {
+  Line line;
+  line.kind = Line::Kind::kInfo;
+  line.ts_ms = now_ms;
+  line.text = std::move(text);
+  return line;
+}
+
+// History lines always carry the date: they span days.
+std::string DateTime(std::int64_t ts_ms, bool utc) {
+  std::time_t t = static_cast<std::time_t>(ts_ms / 1000 - (ts_ms % 1000 < 0 ? 1 : 0));
+  std::tm tm{};
+  if ((utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == nullptr) return "(bad time)";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// "carol (Carol S.)" or "carol".
+std::string NameWithDisplay(const json& user) {
+  std::string name = JsonString(user, "user", "?");
+  std::string display = JsonString(user, "display");
+  return display.empty() ? name : name + " (" + display + ")";
+}
+
+std::string FormatWho(const json& reply) {
+  const json* users = Field(reply, "users");
+  std::vector<std::string> names;
+  if (users && users->is_array()) {
+    for (const json& u : *users) names.push_back(NameWithDisplay(u));
+  }
+  return names.empty() ? "nobody else is online" : "online: " + JoinNames(names);
+}
+
+std::string FormatSince(const json& reply, const ReplyContext& context) {
+  const std::string span = context.seconds > 0 ? FormatDuration(context.seconds) : "while asked";
+  const json* users = Field(reply, "users");
+  std::vector<std::string> names;
+  RenderOptions times;
+  times.now_ms = context.now_ms;
+  times.utc = context.utc;
+  if (users && users->is_array()) {
+    for (const json& u : *users) {
+      std::string entry = NameWithDisplay(u);
+      if (JsonBool(u, "online").value_or(false)) {
+        entry += " (online)";
+      } else if (std::optional<std::int64_t> seen = JsonInt(u, "last_seen")) {
+        entry += " (last seen " + FormatTime(*seen, times) + ")";
+      }
+      names.push_back(entry);
+    }
+  }
+  if (names.empty()) return "nobody else was online in the last " + span;
+  return "online in the last " + span + ": " + JoinNames(names);
+}
+
+std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) {
+  std::vector<Line> lines;
+  const json* messages = Field(reply, "messages");
+  std::size_t n = messages && messages->is_array() ? messages->size() : 0;
+  const std::string count = std::to_string(n) + (n == 1 ? " message" : " messages");
+  std::string header;
+  if (context.user == "all") {
+    header = "history of the room (" + count + "):";
+  } else if (!context.user.empty()) {
+    header = "history with " + context.user + " (" + count + "):";
+  } else {
+    header = "history (" + count + "):";
+  }
+  lines.push_back(Info(header, context.now_ms));
+  if (n == 0) return lines;
+  for (const json& m : *messages) {
+    std::int64_t ts = JsonInt(m, "ts").value_or(0);
+    std::string from = JsonString(m, "from", "?");
+    std::string to = JsonString(m, "to", "?");
+    std::string text = JsonString(m, "text");
+    std::string when = DateTime(ts, context.utc);
+    lines.push_back(Info(
+        when + " " + (to == "all" ? "<" + from + "> " + text : from + " -> " + to + ": " + text),
+        context.now_ms));
+  }
+  return lines;
+}
+
+}  // namespace
+
+std::string JsonString(const json& j, const char* key, const std::string& fallback) {
+  const json* f = Field(j, key);
+  return f && f->is_string() ? f->get<std::string>() : fallback;
+}
+
+std::optional<std::int64_t> JsonInt(const json& j, const char* key) {
+  const json* f = Field(j, key);
+  if (!f || !f->is_number_integer()) return std::nullopt;
+  return f->get<std::int64_t>();
+}
+
+std::optional<bool> JsonBool(const json& j, const char* key) {
+  const json* f = Field(j, key);
+  if (!f || !f->is_boolean()) return std::nullopt;
+  return f->get<bool>();
+}
+
+std::vector<std::string> JsonStrings(const json& j, const char* key) {
+  std::vector<std::string> out;
+  const json* f = Field(j, key);
+  if (!f || !f->is_array()) return out;
+  for (const json& e : *f) {
+    if (e.is_string()) out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+std::string FormatDuration(std::int64_t seconds) {
+  if (seconds <= 0) return "0s";
+  std::string out;
+  const std::pair<std::int64_t, const char*> units[] = {
+      {86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+  for (const auto& [size, name] : units) {
+    if (seconds >= size) {
+      out += std::to_string(seconds / size) + name;
+      seconds %= size;
+    }
+  }
+  return out;
+}
+
+std::vector<Line> FormatReply(const json& reply, const ReplyContext& context) {
+  const std::string cmd = JsonString(reply, "cmd");
+  const std::string text = JsonString(reply, "text");
+  if (!JsonBool(reply, "ok").value_or(false)) {
+    Line line = Info(JsonString(reply, "error", text.empty() ? "the command failed" : text),
+                     context.now_ms);
+    line.kind = Line::Kind::kError;
+    return {line};
+  }
+  if (cmd == "who") return {Info(FormatWho(reply), context.now_ms)};
+  if (cmd == "since") return {Info(FormatSince(reply, context), context.now_ms)};
+  if (cmd == "blocked") {
+    std::vector<std::string> names = JsonStrings(reply, "users");
+    return {Info(names.empty() ? "you block nobody" : "you block: " + JoinNames(names),
+                 context.now_ms)};
+  }
+  if (cmd == "block" || cmd == "unblock") {
+    std::string user = JsonString(reply, "user", context.user);
+    if (!user.empty()) return {Info(cmd + "ed " + user, context.now_ms)};
+  }
+  if (cmd == "nick" && Field(reply, "display")) {
+    std::string display = JsonString(reply, "display");
+    return {Info(display.empty() ? "display name cleared" : "display name set to '" + display + "'",
+                 context.now_ms)};
+  }
+  if (cmd == "history") return FormatHistory(reply, context);
+  if (cmd == "help") {
+    const json* commands = Field(reply, "commands");
+    if (commands && commands->is_array() && !commands->empty()) {
+      std::vector<Line> lines;
+      for (const json& c : *commands) {
+        lines.push_back(
+            Info(JsonString(c, "usage", JsonString(c, "name")) + "  " + JsonString(c, "help"),
+                 context.now_ms));
+      }
+      return lines;
+    }
+  }
+  return {Info(text.empty() ? cmd + ": ok" : text, context.now_ms)};
+}
+
+}  // namespace imchat::client::detail
