@@ -120,6 +120,8 @@ int RunDaemon(const DaemonOptions& o) {
   log.Log("started: broker " + o.host + ":" + std::to_string(o.port) + ", database " + db_path +
           ", " + std::to_string(users.size()) + " users");
 
+  // From here on the loop below flushes the log after every batch.
+  log.set_buffered(true);
   EventQueue events;
   PahoLink link({o.host, o.port, o.client_id, o.service_user, password, 10}, events);
   ServiceOptions so;
@@ -207,6 +209,7 @@ int RunDaemon(const DaemonOptions& o) {
       log.Log("error: " + std::to_string(dropped) +
               " publishes could not be sent and were dropped");
     }
+    log.Flush();
 
     struct timespec zero = {0, 0};
     siginfo_t info;

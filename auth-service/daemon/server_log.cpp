@@ -23,6 +23,7 @@ ServerLog::ServerLog(const std::string& path, bool quiet) : path_(path), quiet_(
 }
 
 ServerLog::~ServerLog() {
+  WritePending();
   if (file_) std::fclose(file_);
 }
 
@@ -30,15 +31,33 @@ void ServerLog::Log(const std::string& text) { Raw(IsoNow() + " " + text); }
 
 void ServerLog::Raw(const std::string& line) {
   std::lock_guard<std::mutex> lock(mu_);
-  // Flushed per line: the log is for following a live server and for tests.
+  pending_ += line;
+  pending_ += '\n';
+  if (!buffered_ || pending_.size() >= (1 << 16)) WritePending();
+}
+
+void ServerLog::set_buffered(bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  buffered_ = on;
+  if (!on) WritePending();
+}
+
+void ServerLog::Flush() {
+  std::lock_guard<std::mutex> lock(mu_);
+  WritePending();
+}
+
+void ServerLog::WritePending() {
+  if (pending_.empty()) return;
   if (file_) {
-    std::fprintf(file_, "%s\n", line.c_str());
+    std::fwrite(pending_.data(), 1, pending_.size(), file_);
     std::fflush(file_);
   }
   if (!quiet_) {
-    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fwrite(pending_.data(), 1, pending_.size(), stderr);
     std::fflush(stderr);
   }
+  pending_.clear();
 }
 
 }  // namespace imchat

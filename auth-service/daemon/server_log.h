@@ -1,5 +1,8 @@
 // server.log: one line per event, "<ISO-8601 UTC time> <text>", written to the
-// log file in the data directory and to stderr. Thread-safe.
+// log file in the data directory and to stderr. Thread-safe. Lines are flushed
+// one by one until set_buffered(true); then only by Flush() (the daemon calls it
+// after every batch of events, so a busy server does not pay two write()
+// calls per logged message).
 #ifndef IMCHAT_DAEMON_SERVER_LOG_H_
 #define IMCHAT_DAEMON_SERVER_LOG_H_
 
@@ -22,10 +25,16 @@ class ServerLog {
   void Log(const std::string& text);
   // Writes `line` exactly as given (no time stamp), e.g. the ready line.
   void Raw(const std::string& line);
+  void set_buffered(bool on);
+  void Flush();
 
  private:
+  void WritePending();  // with mu_ held
+
   std::string path_;
   bool quiet_;
+  bool buffered_ = false;
+  std::string pending_;  // lines not yet written
   std::FILE* file_ = nullptr;
   std::mutex mu_;
 };
