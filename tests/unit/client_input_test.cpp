@@ -1,0 +1,201 @@
+// The client's line parser and duration syntax (client/input.h, the "Input"
+// section of the client spec).
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "input.h"
+
+using imchat::client::ClientCommands;
+using imchat::client::Input;
+using imchat::client::ParseDuration;
+using imchat::client::ParseInput;
+using imchat::client::Verb;
+
+TEST_CASE("client input: blank lines are empty, plain text is a message", "[unit]") {
+  struct Case {
+    const char* line;
+    Input::Kind kind;
+    const char* text;
+  };
+  const Case cases[] = {
+      {"", Input::Kind::kEmpty, ""},
+      {"   ", Input::Kind::kEmpty, ""},
+      {"\t \r\n", Input::Kind::kEmpty, ""},
+      {"hello", Input::Kind::kText, "hello"},
+      {"  two  spaces ", Input::Kind::kText, "  two  spaces "},
+      {"hello\r\n", Input::Kind::kText, "hello"},
+      {"//etc/passwd", Input::Kind::kText, "/etc/passwd"},
+      {"//", Input::Kind::kText, "/"},
+      {"a /msg inside", Input::Kind::kText, "a /msg inside"},
+      {"caf\xC3\xA9", Input::Kind::kText, "caf\xC3\xA9"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.line);
+    Input in = ParseInput(c.line);
+    CHECK(in.kind == c.kind);
+    CHECK(in.text == c.text);
+  }
+}
+
+TEST_CASE("client input: every command in its valid forms", "[unit]") {
+  struct Case {
+    const char* line;
+    Verb verb;
+    const char* user;
+    const char* text;
+    std::int64_t seconds;
+    int count;
+  };
+  const Case cases[] = {
+      {"/msg bob hi bob", Verb::kMsg, "bob", "hi bob", 0, 20},
+      {"/msg  bob   spaced  text ", Verb::kMsg, "bob", "spaced  text ", 0, 20},
+      {"/to bob hi", Verb::kMsg, "bob", "hi", 0, 20},
+      {"/MSG bob hi", Verb::kMsg, "bob", "hi", 0, 20},
+      {"/msg a.b-c_9 x", Verb::kMsg, "a.b-c_9", "x", 0, 20},
+      {"/query bob", Verb::kQuery, "bob", "", 0, 20},
+      {"/query", Verb::kQuery, "", "", 0, 20},
+      {"/who", Verb::kWho, "", "", 0, 20},
+      {"/who  ", Verb::kWho, "", "", 0, 20},
+      {"/since 5m", Verb::kSince, "", "", 300, 20},
+      {"/since 1h30m", Verb::kSince, "", "", 5400, 20},
+      {"/block bob", Verb::kBlock, "bob", "", 0, 20},
+      {"/unblock bob", Verb::kUnblock, "bob", "", 0, 20},
+      {"/blocked", Verb::kBlocked, "", "", 0, 20},
+      {"/history bob", Verb::kHistory, "bob", "", 0, 20},
+      {"/history bob 5", Verb::kHistory, "bob", "", 0, 5},
+      {"/history all 500", Verb::kHistory, "all", "", 0, 500},
+      {"/history all 1", Verb::kHistory, "all", "", 0, 1},
+      {"/nick Alice L.", Verb::kNick, "", "Alice L.", 0, 20},
+      {"/nick   Zo\xC3\xAB  ", Verb::kNick, "", "Zo\xC3\xAB", 0, 20},
+      {"/nick", Verb::kNick, "", "", 0, 20},
+      {"/help", Verb::kHelp, "", "", 0, 20},
+      {"/help msg", Verb::kHelp, "", "msg", 0, 20},
+      {"/help /to", Verb::kHelp, "", "msg", 0, 20},
+      {"/quit", Verb::kQuit, "", "", 0, 20},
+  };
+  for (const Case& c : cases) {
+    INFO(c.line);
+    Input in = ParseInput(c.line);
+    REQUIRE(in.kind == Input::Kind::kCommand);
+    CHECK(in.verb == c.verb);
+    CHECK(in.user == c.user);
+    CHECK(in.text == c.text);
+    CHECK(in.seconds == c.seconds);
+    CHECK(in.count == c.count);
+  }
+}
+
+TEST_CASE("client input: bad forms are refused with a specific error", "[unit]") {
+  const std::string bad_name = "is not a valid user name (1-32 of A-Z a-z 0-9 _ . -); see /help";
+  struct Case {
+    const char* line;
+    std::string error;  // the whole error text
+  };
+  const Case cases[] = {
+      {"/frob", "unknown command '/frob'; type /help for the list"},
+      {"/frob x y", "unknown command '/frob'; type /help for the list"},
+      {"/", "a command name must follow '/'; type /help for the list"},
+      {"/ msg", "a command name must follow '/'; type /help for the list"},
+      {"/msg", "/msg needs a user and a text: /msg <user> <text>"},
+      {"/msg bob", "/msg needs a user and a text: /msg <user> <text>"},
+      {"/msg bob   ", "/msg needs a user and a text: /msg <user> <text>"},
+      {"/to", "/msg needs a user and a text: /msg <user> <text>"},
+      {"/msg bad/name hi", "'bad/name' " + bad_name},
+      {"/msg b+b hi", "'b+b' " + bad_name},
+      {"/msg 123456789012345678901234567890123 hi",
+       "'123456789012345678901234567890123' " + bad_name},
+      {"/query bob carol", "/query takes at most one user: /query [<user>]"},
+      {"/query #", "'#' " + bad_name},
+      {"/who me", "/who takes no arguments: /who"},
+      {"/blocked x", "/blocked takes no arguments: /blocked"},
+      {"/quit now", "/quit takes no arguments: /quit"},
+      {"/since", "/since needs one duration such as 90s, 5m, 2h, 1d or 1h30m: /since <duration>"},
+      {"/since 5m 2",
+       "/since needs one duration such as 90s, 5m, 2h, 1d or 1h30m: /since <duration>"},
+      {"/since 5x",
+       "'5x' is not a duration; use e.g. 90s, 5m, 2h, 1d or 1h30m (at most 365d): /since "
+       "<duration>"},
+      {"/since 0",
+       "'0' is not a duration; use e.g. 90s, 5m, 2h, 1d or 1h30m (at most 365d): /since "
+       "<duration>"},
+      {"/block", "/block needs one user: /block <user>"},
+      {"/block bob carol", "/block needs one user: /block <user>"},
+      {"/block a/b", "'a/b' " + bad_name},
+      {"/unblock", "/unblock needs one user: /unblock <user>"},
+      {"/unblock *", "'*' " + bad_name},
+      {"/history", "/history needs a user or 'all': /history <user>|all [n]"},
+      {"/history bob 5 6", "/history needs a user or 'all': /history <user>|all [n]"},
+      {"/history bob 0", "/history takes a count of 1-500: /history <user>|all [n]"},
+      {"/history bob 501", "/history takes a count of 1-500: /history <user>|all [n]"},
+      {"/history bob -1", "/history takes a count of 1-500: /history <user>|all [n]"},
+      {"/history bob 5x", "/history takes a count of 1-500: /history <user>|all [n]"},
+      {"/history b/b", "'b/b' " + bad_name},
+      {"/nick a\x1b[31mb", "/nick takes 1-64 printable characters: /nick [<name>]"},
+      {"/nick 12345678901234567890123456789012345678901234567890123456789012345",
+       "/nick takes 1-64 printable characters: /nick [<name>]"},
+      {"/help frob", "no command '/frob'; type /help for the list"},
+      {"/help msg who", "/help takes at most one command: /help [command]"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.line);
+    Input in = ParseInput(c.line);
+    CHECK(in.kind == Input::Kind::kError);
+    CHECK(in.error == c.error);
+  }
+}
+
+TEST_CASE("client input: errors escape what was typed", "[unit]") {
+  Input in = ParseInput("/fr\x1b[2Job\xff");
+  REQUIRE(in.kind == Input::Kind::kError);
+  CHECK(in.error == "unknown command '/fr\\x1b[2Job\\xff'; type /help for the list");
+  in = ParseInput(
+      "/msg \xe2\x80\xae"
+      "evil hi");
+  REQUIRE(in.kind == Input::Kind::kError);
+  CHECK(in.error.find("'\\u202eevil'") != std::string::npos);
+  for (char c : in.error) CHECK(static_cast<unsigned char>(c) >= 0x20);
+}
+
+TEST_CASE("client input: durations", "[unit]") {
+  struct Case {
+    const char* text;
+    std::int64_t seconds;  // -1: refused
+  };
+  const Case cases[] = {
+      {"90", 90},      {"90s", 90},         {"5m", 300},         {"2h", 7200},  {"1d", 86400},
+      {"1h30m", 5400}, {"1d2h3m4s", 93784}, {"2H", 7200},        {" 5m ", 300}, {"365d", 31536000},
+      {"0m1s", 1},     {"0", -1},           {"0s", -1},          {"", -1},      {"m", -1},
+      {"5", 5},        {"-5m", -1},         {"5 m", -1},         {"1h30", -1},  {"5w", -1},
+      {"366d", -1},    {"31536001", -1},    {"9999999999s", -1}, {"1.5h", -1},  {"5mm", -1},
+      {"h5", -1},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    auto got = ParseDuration(c.text);
+    if (c.seconds < 0) {
+      CHECK_FALSE(got.has_value());
+    } else {
+      REQUIRE(got.has_value());
+      CHECK(*got == c.seconds);
+    }
+  }
+}
+
+TEST_CASE("client input: the command table has every verb once, with usage and help", "[unit]") {
+  std::set<std::string> names;
+  std::set<int> verbs;
+  for (const auto& c : ClientCommands()) {
+    INFO(c.name);
+    CHECK(names.insert(std::string(c.name)).second);
+    if (!c.alias.empty()) CHECK(names.insert(std::string(c.alias)).second);
+    CHECK(verbs.insert(static_cast<int>(c.verb)).second);
+    CHECK(c.usage.substr(0, c.name.size() + 1) == "/" + std::string(c.name));
+    CHECK_FALSE(c.help.empty());
+    // Each command parses by its name (arguments aside, it is never "unknown").
+    Input in = ParseInput("/" + std::string(c.name));
+    CHECK(in.error.find("unknown command") == std::string::npos);
+  }
+  CHECK(verbs.size() == 11);
+  CHECK(ClientCommands().front().name == "msg");
+  CHECK(ClientCommands().back().name == "quit");
+}
