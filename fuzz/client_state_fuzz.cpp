@@ -1,0 +1,104 @@
+// Fuzzes the client's chat state with arbitrary broker messages: nothing throws or crashes
+// whatever arrives on any topic (broken JSON, wrong field types, huge numbers), and every
+// line it produces renders without a single control byte.
+// Input: records separated by 0x1e. Each record is <kind byte> <flags byte> <payload>;
+// kind picks the topic (chat, inbox, presence, online, service, or a topic read from the
+// payload up to its first newline); flags pick the retain flag, the user properties and a
+// command typed first (so replies and statuses find something to match). "REF" in a
+// payload becomes the ref of the last private message sent.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "chat_state.h"
+#include "names.h"
+
+namespace {
+
+using imchat::client::ChatState;
+using imchat::client::Incoming;
+
+void Check(bool ok, const char* what, std::string_view input) {
+  if (ok) return;
+  std::fprintf(stderr, "client_state: %s: '%s'\n", what, imchat::Printable(input, 300).c_str());
+  std::abort();
+}
+
+const char* const kTyped[] = {"/msg bob hi",  "/who",           "/since 5m",  "/blocked",
+                              "/history bob", "/history all 3", "/block bob", "/nick Bo"};
+
+void Feed(ChatState& state, std::string_view record, std::string* last_ref) {
+  if (record.size() < 2) return;
+  const unsigned kind = static_cast<unsigned char>(record[0]);
+  const unsigned flags = static_cast<unsigned char>(record[1]);
+  std::string payload(record.substr(2));
+  const std::int64_t now = 1795348801000;
+
+  if (flags & 0x10) {
+    auto action = state.OnInput(imchat::client::ParseInput(kTyped[(flags >> 5) & 7]), now);
+    for (const auto& out : action.publish) {
+      if (!out.ref.empty()) *last_ref = out.ref;
+    }
+  }
+  for (std::size_t at = payload.find("REF"); at != std::string::npos;
+       at = payload.find("REF", at + last_ref->size())) {
+    payload.replace(at, 3, *last_ref);
+  }
+
+  Incoming m;
+  switch (kind % 6) {
+    case 0:
+      m.topic = "im/all/bob";
+      break;
+    case 1:
+      m.topic = "im/user/alice/bob";
+      break;
+    case 2:
+      m.topic = "im/presence/" + std::string(kind & 0x80 ? "alice" : "bob");
+      break;
+    case 3:
+      m.topic = "im/online";
+      break;
+    case 4:
+      m.topic = "im/svc/alice";
+      break;
+    default: {
+      std::size_t nl = payload.find('\n');
+      m.topic = payload.substr(0, nl);
+      payload = nl == std::string::npos ? "" : payload.substr(nl + 1);
+    }
+  }
+  m.payload = payload;
+  m.retained = flags & 0x01;
+  if (flags & 0x02) m.props.push_back({"id", std::to_string(kind)});
+  if (flags & 0x04) m.props.push_back({"ts", payload.substr(0, 24)});
+  if (flags & 0x08) m.props.push_back({"queued", "1"});
+
+  imchat::client::RenderOptions options;
+  options.utc = true;
+  options.now_ms = now;
+  for (const imchat::client::Line& line : state.OnMessage(m, now)) {
+    const std::string shown = imchat::client::Render(line, options);
+    for (unsigned char c : shown) Check(c >= 0x20 && c != 0x7f, "control byte shown", record);
+  }
+  Check(state.AwaitingReplies() <= 20000, "unbounded pending replies", record);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  ChatState state("alice");
+  state.set_utc(true);
+  std::string last_ref = "none";
+  std::size_t start = 0;
+  while (start <= bytes.size()) {
+    std::size_t end = bytes.find('\x1e', start);
+    if (end == std::string_view::npos) end = bytes.size();
+    Feed(state, bytes.substr(start, end - start), &last_ref);
+    start = end + 1;
+  }
+  return 0;
+}
