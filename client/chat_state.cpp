@@ -242,8 +242,9 @@ std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now
     return {line};
   };
 
-  if (levels.size() == 3 && levels[1] == "all") return chat_line(Line::Kind::kBroadcast, levels[2]);
-  if (levels.size() == 4 && levels[1] == "user" && levels[2] == me_) {
+  if (levels.size() == 3 && levels[1] == "all" && !levels[2].empty())
+    return chat_line(Line::Kind::kBroadcast, levels[2]);
+  if (levels.size() == 4 && levels[1] == "user" && levels[2] == me_ && !levels[3].empty()) {
     return chat_line(Line::Kind::kPrivateIn, levels[3]);
   }
   if (levels.size() == 3 && levels[1] == "presence") return OnPresence(levels[2], message, now_ms);
@@ -278,6 +279,9 @@ std::vector<Line> ChatState::OnPresence(const std::string& name, const Incoming&
   std::optional<bool> online = JsonBool(j, "online");
   if (!online) return {};
   std::string display = JsonString(j, "display");
+  auto old_display = display_.find(name);
+  const bool display_changed =
+      old_display == display_.end() ? !display.empty() : old_display->second != display;
   if (display.empty()) {
     display_.erase(name);
   } else {
@@ -301,6 +305,11 @@ std::vector<Line> ChatState::OnPresence(const std::string& name, const Incoming&
     Line line = MakeLine(Line::Kind::kLeave, ts, ReasonText(JsonString(j, "reason")));
     line.from = name;
     return {line};
+  }
+  if (*online && display_changed) {  // a /nick while online
+    return {MakeLine(Line::Kind::kInfo, now_ms,
+                     display.empty() ? name + " cleared their display name"
+                                     : name + " is now shown as '" + display + "'")};
   }
   return {};
 }

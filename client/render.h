@@ -33,7 +33,7 @@ struct Line {
 
 struct RenderOptions {
   bool color = false;       // ANSI colours (only when writing to a terminal, no NO_COLOR)
-  std::int64_t now_ms = 0;  // for "today": other days show the date too
+  std::int64_t now_ms = 0;  // for "today": other days show the date too (0: time only)
   bool utc = false;         // tests: format times in UTC instead of local time
 };
 

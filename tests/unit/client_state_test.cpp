@@ -194,6 +194,8 @@ TEST_CASE("client state: chat messages, display names and duplicate ids", "[unit
   CHECK(Receive(s, Msg("im/user/bob/alice", "x")).empty());
   CHECK(Receive(s, Msg("im/elsewhere", "x")).empty());
   CHECK(Receive(s, Msg("", "")).empty());
+  CHECK(Receive(s, Msg("im/all/", "x")).empty());
+  CHECK(Receive(s, Msg("im/user/alice/", "x")).empty());
 }
 
 TEST_CASE("client state: duplicate detection is bounded and keeps recent ids", "[unit]") {
@@ -254,6 +256,14 @@ TEST_CASE("client state: presence gives joins and leaves, retained copies are si
     CHECK(Receive(s, Msg("im/presence/bob", presence("bob", false, c.reason))) ==
           Strings{std::string("12:00:01 -- bob left (") + c.shown + ")"});
   }
+  // A display name set or cleared while online is shown once.
+  const std::string named =
+      R"({"user":"dave","display":"Dave D.","online":true,"since":1795348801000})";
+  CHECK(Receive(s, Msg("im/presence/dave", named)) ==
+        Strings{"12:00:01 -- dave is now shown as 'Dave D.'"});
+  CHECK(Receive(s, Msg("im/presence/dave", named)).empty());
+  CHECK(Receive(s, Msg("im/presence/dave", presence("dave", true))) ==
+        Strings{"12:00:01 -- dave cleared their display name"});
   // A retained offline copy of someone online is state, not a leave.
   CHECK(Receive(s, Msg("im/presence/carol", presence("carol", false, "lost"), {}, true)).empty());
   CHECK(s.OnlineUsers() == Strings{"dave"});
