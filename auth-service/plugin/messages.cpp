@@ -71,6 +71,19 @@ bool HasUserProperty(const mosquitto_property* in, const char* key, const char* 
   return false;
 }
 
+// Connections of `name` that hold the inbox subscription. Only they receive a
+// direct message from the broker; to a user connected without one (between
+// CONNACK and SUBSCRIBE, or a client that only publishes) the message is
+// offline: the service stores it and replays it once an inbox is subscribed.
+int InboxClients(const State& state, const std::string& name) {
+  int n = 0;
+  for (const auto& entry : state.connections) {
+    const Connection& c = entry.second;
+    if (c.inbox && !c.service && c.user == name && c.logout_reason.empty()) ++n;
+  }
+  return n;
+}
+
 std::string NextMessageId(State& state) {
   return state.id_prefix + "-" + std::to_string(state.next_message++);
 }
@@ -150,7 +163,7 @@ int OnMessage(int event, void* event_data, void* userdata) {
     }
   }
   UserProperties stamped = {{"id", id}, {"ts", ts}};
-  if (!to.empty() && ConnectedClients(state, to) == 0) stamped.push_back({"offline", "1"});
+  if (!to.empty() && InboxClients(state, to) == 0) stamped.push_back({"offline", "1"});
   for (const auto& [name, value] : stamped) {
     mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, name.c_str(),
                                        value.c_str());
