@@ -1,4 +1,4 @@
-// Events from Paho's threads to the service's thread. Thread-safe.
+// Events from the MQTT link to the service loop. Thread-safe.
 #ifndef IMCHAT_DAEMON_EVENT_QUEUE_H_
 #define IMCHAT_DAEMON_EVENT_QUEUE_H_
 
@@ -42,6 +42,10 @@ class EventQueue {
       events_.pop_front();
     }
     return out;
+  }
+  std::size_t size() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_.size();
   }
 
  private:

@@ -1,5 +1,5 @@
 // The narrow MQTT interface the service logic talks to, so it can be unit
-// tested with a fake. The real one (paho_link.h) wraps Paho's async client.
+// tested with a fake. The real one (mosquitto_link.h) wraps libmosquitto.
 #ifndef IMCHAT_DAEMON_MQTT_LINK_H_
 #define IMCHAT_DAEMON_MQTT_LINK_H_
 

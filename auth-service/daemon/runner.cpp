@@ -12,7 +12,7 @@
 #include <fstream>
 
 #include "event_queue.h"
-#include "paho_link.h"
+#include "mosquitto_link.h"
 #include "server_log.h"
 #include "service.h"
 #include "store.h"
@@ -123,7 +123,7 @@ int RunDaemon(const DaemonOptions& o) {
   // From here on the loop below flushes the log after every batch.
   log.set_buffered(true);
   EventQueue events;
-  PahoLink link({o.host, o.port, o.client_id, o.service_user, password, 10}, events);
+  MosquittoLink link({o.host, o.port, o.client_id, o.service_user, password, 10}, events);
   ServiceOptions so;
   so.idle_timeout_s = o.idle_timeout_s;
   so.log_text = o.log_text;
@@ -159,10 +159,13 @@ int RunDaemon(const DaemonOptions& o) {
       connecting = true;
       link.Connect();
     }
-    for (Event& e : events.Pop(std::chrono::milliseconds(20), 1000)) {
+    // The network runs on this thread: Poll() waits for the socket (or returns
+    // at once without a connection, and the queue waits instead).
+    bool polled = link.Poll(20);
+    for (Event& e : events.Pop(std::chrono::milliseconds(polled ? 0 : 20), 1000)) {
       switch (e.kind) {
         case Event::Kind::kConnectOk:
-          // Paho may report one CONNACK twice; subscribe once per connection.
+          // Subscribe once per connection.
           if (!connecting || subscribing) break;
           subscribing = true;
           log.Log("connected to " + o.host + ":" + std::to_string(o.port) +
