@@ -81,7 +81,8 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
   std::vector<Line> lines;
   const json* messages = Field(reply, "messages");
   std::size_t n = messages && messages->is_array() ? messages->size() : 0;
-  const std::string count = std::to_string(n) + (n == 1 ? " message" : " messages");
+  // Always "N messages": scripts reading the output match one form.
+  const std::string count = std::to_string(n) + " messages";
   std::string header;
   if (context.user == "all") {
     header = "history of the room (" + count + "):";

@@ -109,7 +109,7 @@ TEST_CASE("client state: command replies are formatted from their fields", "[uni
         "12:00:01 -- 2026-11-22 12:00:01 bob -> alice: hi\\nalice"}},
       {"/history all",
        R"({"type":"reply","cmd":"history","ok":true,"text":"1 broadcasts","messages":[{"id":"1","from":"carol","to":"all","ts":1795262283000,"text":"hello"}]})",
-       {"12:00:01 -- history of the room (1 message):",
+       {"12:00:01 -- history of the room (1 messages):",
         "12:00:01 -- 2026-11-21 11:58:03 <carol> hello"}},
       {"/history bob",
        R"({"type":"reply","cmd":"history","ok":true,"text":"0 messages","messages":[]})",
