@@ -331,6 +331,9 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
   if (type == "status") {
     const std::string ref = JsonString(j, "ref");
     const std::string status = JsonString(j, "status");
+    // A service restart can repeat a status; one per message and state is enough.
+    const std::string id = JsonString(j, "id");
+    if (!id.empty() && SeenBefore("status/" + status + "/" + id)) return {};
     std::string to = JsonString(j, "to", "?");
     std::string snippet;
     auto it = ref.empty() ? pending_.end() : pending_.find(ref);

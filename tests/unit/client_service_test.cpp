@@ -16,8 +16,8 @@ TEST_CASE("client state: delivery statuses are matched to what was sent by ref",
   CHECK(s.AwaitingReplies() == 4);
   auto status = [](const std::string& ref, const std::string& to, const std::string& st,
                    const std::string& reason = "") {
-    std::string j = R"({"type":"status","id":"x","ref":")" + ref + R"(","to":")" + to +
-                    R"(","status":")" + st + "\"";
+    std::string j = R"({"type":"status","id":"id-)" + ref + R"(","ref":")" + ref + R"(","to":")" +
+                    to + R"(","status":")" + st + "\"";
     if (!reason.empty()) j += R"(,"reason":")" + reason + "\"";
     return Msg("im/svc/alice", j + R"(,"text":"server words"})");
   };
@@ -36,8 +36,10 @@ TEST_CASE("client state: delivery statuses are matched to what was sent by ref",
   // A status for a message this run did not send (or already settled): no snippet.
   CHECK(Receive(s, status("other-1", "bob", "delivered")) ==
         Strings{"12:00:01 -- delivered to bob"});
-  CHECK(Receive(s, status(ref1, "bob", "delivered")) == Strings{"12:00:01 -- delivered to bob"});
-  auto lines = s.OnMessage(status(ref1, "bob", "delivered"), kNoon);
+  // The same status again (a service restart can repeat one) is shown once.
+  CHECK(Receive(s, status(ref1, "bob", "delivered")).empty());
+  CHECK(Receive(s, status(ref2, "carol", "queued")).empty());
+  auto lines = s.OnMessage(status("other-2", "bob", "delivered"), kNoon);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0].kind == Line::Kind::kStatus);
   CHECK(lines[0].to == "bob");
