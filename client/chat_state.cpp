@@ -194,15 +194,15 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
     case Verb::kMsg:
       if (!too_big(input.text)) send_private(input.user, input.text);
       return action;
-    case Verb::kQuery:
+    case Verb::kQuery: {
       query_ = input.user;
-      action.lines.push_back(MakeLine(Line::Kind::kInfo, now_ms,
-                                      query_.empty()
-                                          ? "back to the room: what you type goes to everyone"
-                                          : "what you type now goes to " + query_ +
-                                                " only; /query alone goes back "
-                                                "to the room"));
+      std::string text = "back to the room: what you type goes to everyone";
+      if (!query_.empty()) {
+        text = "what you type now goes to " + query_ + " only; /query alone goes back to the room";
+      }
+      action.lines.push_back(MakeLine(Line::Kind::kInfo, now_ms, text));
       return action;
+    }
     case Verb::kHelp:
       for (const CommandInfo& c : ClientCommands()) {
         if (!input.text.empty() && input.text != c.name) continue;

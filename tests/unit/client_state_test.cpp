@@ -51,15 +51,18 @@ TEST_CASE("client state: input to publishes and local lines", "[unit]") {
   CHECK(a.publish.empty());
   CHECK(s.query() == "bob");
   CHECK(s.Prompt() == "alice -> bob> ");
-  REQUIRE(a.lines.size() == 1);
-  CHECK(a.lines[0].kind == Line::Kind::kInfo);
+  CHECK(Show(a.lines) ==
+        Strings{
+            "12:00:01 -- what you type now goes to bob only; /query alone goes back to the room"});
   a = Type(s, "private now");
   REQUIRE(a.publish.size() == 1);
   CHECK(a.publish[0].topic == "im/user/bob");
   CHECK_FALSE(a.publish[0].ref.empty());
   CHECK(Show(a.lines) == Strings{"12:00:01 -> *bob* private now"});
-  Type(s, "/query");
+  CHECK(Show(Type(s, "/query").lines) ==
+        Strings{"12:00:01 -- back to the room: what you type goes to everyone"});
   CHECK(s.query().empty());
+  CHECK(s.Prompt() == "alice> ");
   CHECK(Type(s, "room again").publish.at(0).topic == "im/all");
 
   CHECK(Type(s, "/quit").quit);
