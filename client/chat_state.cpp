@@ -235,8 +235,11 @@ std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now
     known_.insert(from);
     Line line = MakeLine(kind, ts, message.payload);
     line.from = from;
+    // The room shows display names (<alice (Alice L.)>); private lines keep the bare name.
     auto display = display_.find(from);
-    if (display != display_.end()) line.display = display->second;
+    if (kind == Line::Kind::kBroadcast && display != display_.end()) {
+      line.display = display->second;
+    }
     const std::string* queued = Prop(message, "queued");
     line.away = queued && *queued == "1";
     return {line};

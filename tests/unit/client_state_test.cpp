@@ -151,6 +151,8 @@ TEST_CASE("client state: chat messages, display names and duplicate ids", "[unit
                  R"({"user":"carol","display":"Carol S.","online":true,"since":1})", {}, true));
   CHECK(Receive(s, Msg("im/all/carol", "hey", {{"id", "m4"}})) ==
         Strings{"12:00:01 <carol (Carol S.)> hey"});
+  CHECK(Receive(s, Msg("im/user/alice/carol", "psst", {{"id", "m4p"}})) ==
+        Strings{"12:00:01 *carol* psst"});
 
   // Untrusted text is escaped when rendered.
   CHECK(Receive(s, Msg("im/all/bob", "\x1b[2Jgone", {{"id", "m5"}})) ==
