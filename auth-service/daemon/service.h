@@ -31,7 +31,7 @@ struct ServiceOptions {
   bool log_text = false;   // message text in server.log
   int history_limit = kMaxHistory;
   int online_coalesce_ms = 75;  // at most one im/online publication per this
-  int replay_window = 20;       // replayed messages in flight per user
+  int replay_window = 200;      // replayed messages in flight per user
 };
 
 // A `ts` user property (decimal ms) or `fallback` when absent or malformed.

@@ -61,7 +61,9 @@ void Service::PumpReplay(const std::string& user) {
   if (!r.active) return;
   bool exhausted = false;
   int window = options_.replay_window;
-  if (!r.stopped && static_cast<int>(r.inflight.size()) < window) {
+  // Refilled once half the window is free rather than per acknowledgement:
+  // each query reads the messages in flight again (they are still pending).
+  if (!r.stopped && static_cast<int>(r.inflight.size()) <= window / 2) {
     // Messages in flight are still pending in the store: skip past them.
     std::vector<StoredMessage> batch =
         store_.Queue(user, window + static_cast<int>(r.inflight.size()));
