@@ -35,7 +35,8 @@ class EventQueue {
   // Waits up to `timeout` for events; returns at most `max` of them.
   std::vector<Event> Pop(std::chrono::milliseconds timeout, std::size_t max) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [this] { return !events_.empty(); });
+    // A zero timeout must not enter the condition variable (a futex call each time).
+    if (timeout.count() > 0) cv_.wait_for(lock, timeout, [this] { return !events_.empty(); });
     std::vector<Event> out;
     while (!events_.empty() && out.size() < max) {
       out.push_back(std::move(events_.front()));

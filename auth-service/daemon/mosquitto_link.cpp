@@ -4,7 +4,10 @@
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <chrono>
@@ -117,6 +120,7 @@ void MosquittoLink::Disconnect() {
          MonoMs() < until) {
     Flush();
     Poll(50);
+    Uncork();
   }
   mosquitto_disconnect_v5(mosq_, MQTT_RC_NORMAL_DISCONNECTION, nullptr);
   mosquitto_loop(mosq_, 100, 1);  // writes the DISCONNECT
@@ -134,16 +138,30 @@ bool MosquittoLink::Poll(int timeout_ms) {
     events_.Push(std::move(e));
     return false;
   }
-  // Waits for the socket, reads, writes, keepalive.
-  int rc = mosquitto_loop(mosq_, timeout_ms, 1);
-  // Then reads on while more has arrived, up to a batch.
-  while (rc == MOSQ_ERR_SUCCESS && state_ != State::kIdle && events_.size() < kMaxBatch &&
-         mosquitto_socket(mosq_) >= 0 && Readable(mosquitto_socket(mosq_))) {
-    rc = mosquitto_loop_read(mosq_, 1);
+  // Waits for the socket itself rather than through mosquitto_loop(), which
+  // also waits on (and reads one byte per call from) the socket pair that
+  // libmosquitto writes to for every queued packet to wake a network thread
+  // this link does not have.
+  int fd = mosquitto_socket(mosq_);
+  struct pollfd p = {fd, static_cast<short>(POLLIN | (mosquitto_want_write(mosq_) ? POLLOUT : 0)),
+                     0};
+  int rc = MOSQ_ERR_SUCCESS;
+  if (poll(&p, 1, timeout_ms) > 0) {
+    // Everything written until Uncork() leaves in as few segments as possible.
+    SetCork(true);
+    if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+      rc = mosquitto_loop_read(mosq_, 1);
+      // Reads on while more has arrived, up to a batch.
+      while (rc == MOSQ_ERR_SUCCESS && state_ != State::kIdle && events_.size() < kMaxBatch &&
+             mosquitto_socket(mosq_) >= 0 && Readable(mosquitto_socket(mosq_))) {
+        rc = mosquitto_loop_read(mosq_, 1);
+      }
+    }
   }
   if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0 && mosquitto_want_write(mosq_)) {
     rc = mosquitto_loop_write(mosq_, 1);
   }
+  if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0) rc = mosquitto_loop_misc(mosq_);
   if (rc != MOSQ_ERR_SUCCESS && state_ != State::kIdle) {
     // Normally on_disconnect has reported it already.
     Lost(ErrorText(rc));
@@ -151,10 +169,25 @@ bool MosquittoLink::Poll(int timeout_ms) {
   return true;
 }
 
+void MosquittoLink::SetCork(bool on) {
+  if (corked_ == on) return;
+  int fd = mosq_ ? mosquitto_socket(mosq_) : -1;
+  if (fd < 0) {
+    corked_ = false;
+    return;
+  }
+  int v = on ? 1 : 0;
+  setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+  corked_ = on;
+}
+
+void MosquittoLink::Uncork() { SetCork(false); }
+
 void MosquittoLink::Lost(const std::string& why) {
   bool was_connecting = state_ == State::kConnecting;
   if (state_ == State::kIdle) return;
   state_ = State::kIdle;
+  corked_ = false;
   mosquitto_disconnect(mosq_);  // closes the socket if still open
   // Publishes still in flight are resent by libmosquitto on the next
   // connection (same session); their outcome no longer matters to the window.

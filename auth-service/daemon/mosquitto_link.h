@@ -48,6 +48,10 @@ class MosquittoLink : public MqttLink {
   // arrived (as events), writes what is queued, sends keepalives. Returns
   // false without waiting when there is no connection (the caller waits).
   bool Poll(int timeout_ms);
+  // Poll() corks the socket once something arrived, so the acknowledgements
+  // and publishes of one batch of events share TCP segments; call this after
+  // the batch is handled and flushed to send them.
+  void Uncork();
 
   // Queues the message in order and hands libmosquitto what fits in its
   // window. Never throws; nothing is dropped silently: a tagged publish that
@@ -83,6 +87,7 @@ class MosquittoLink : public MqttLink {
                         const mosquitto_property* props);
 
   bool Send(const Outgoing& o);  // false when libmosquitto refused it
+  void SetCork(bool on);
   void NotSent(std::uint64_t tag);
   void Lost(const std::string& why);
 
@@ -90,6 +95,7 @@ class MosquittoLink : public MqttLink {
   EventQueue& events_;
   struct mosquitto* mosq_ = nullptr;
   State state_ = State::kIdle;
+  bool corked_ = false;
   std::int64_t connect_deadline_ = 0;  // steady ms
   std::size_t subscribes_left_ = 0;
   bool subscribe_failed_ = false;

@@ -208,6 +208,7 @@ int RunDaemon(const DaemonOptions& o) {
     service.Tick();
     service.EndBatch();
     link.Flush();
+    link.Uncork();
     if (std::size_t dropped = link.TakeDropped()) {
       log.Log("error: " + std::to_string(dropped) +
               " publishes could not be sent and were dropped");
