@@ -32,10 +32,9 @@ void Service::HandleDirect(const InMessage& m, const std::string& to, const std:
   if (options_.log_text) line += ": " + Printable(m.payload, 200);
   if (r == Store::AddResult::kError) line += " [store error: " + store_.write_error() + "]";
   log_.Log(line);
-  if (!offline) {
-    if (r != Store::AddResult::kDuplicate) Status(from, id, m.Prop("ref"), to, "delivered");
-    return;
-  }
+  // A live message (the recipient had a connected inbox): the broker has
+  // already told the sender it was delivered; it is only archived here.
+  if (!offline) return;
   if (r == Store::AddResult::kError) return;
   stored_ids_.push_back(id);
   if (r == Store::AddResult::kAdded) {

@@ -171,6 +171,25 @@ int OnMessage(int event, void* event_data, void* userdata) {
   mosquitto_property_free_all(&ed->properties);
   ed->properties = props;
 
+  if (!to.empty() && stamped.size() == 2) {
+    // The recipient has a connected inbox: the message is delivered as it is
+    // routed, and the sender hears so from here. (The service used to send
+    // this status after archiving, a publish and its acknowledgement more per
+    // message through the broker; it now only archives live messages.)
+    try {
+      nlohmann::json status = {{"type", "status"},
+                               {"id", id},
+                               {"to", to},
+                               {"status", "delivered"},
+                               {"text", "delivered to " + to}};
+      if (!ref.empty()) status["ref"] = ref;
+      PublishJson(nullptr, SvcTopic(me), status);
+    } catch (const std::exception& e) {
+      mosquitto_log_printf(MOSQ_LOG_WARNING, "imchat: no delivered status for %s: %s", id.c_str(),
+                           e.what());
+    }
+  }
+
   if (stamped.size() == 3) {
     PendingMessage m;
     m.id = id;
