@@ -1,0 +1,269 @@
+// The chat loop (chat_loop.h).
+#include "chat_loop.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "input.h"
+#include "render.h"
+
+namespace imchat::client {
+
+namespace {
+
+constexpr int kMaxBackoffS = 30;
+// The hint line follows the welcome and the replayed messages; the replay has
+// no end marker, so the hint waits for a short quiet spell after them.
+constexpr auto kHintQuiet = std::chrono::milliseconds(400);
+constexpr auto kHintFallback = std::chrono::seconds(3);
+constexpr auto kDrainLimit = std::chrono::seconds(5);
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ReasonText(int code) {
+  switch (code) {
+    case 0x87:
+      return "not allowed";
+    case 0x90:
+      return "bad topic";
+    case 0x95:
+      return "too large";
+    case 0x97:
+      return "over the server's quota";
+    default:
+      return "refused by the server (reason " + std::to_string(code) + ")";
+  }
+}
+
+bool IsPrivate(const Outgoing& out) { return out.topic.rfind("im/user/", 0) == 0; }
+
+}  // namespace
+
+ChatLoop::ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console,
+                   ChatState& state, int signal_fd)
+    : session_(std::move(session)),
+      console_(std::move(console)),
+      state_(state),
+      signal_fd_(signal_fd) {}
+
+void ChatLoop::Show(const Line& line) {
+  RenderOptions options;
+  options.color = console_->color();
+  options.now_ms = NowMs();
+  console_->Print(Render(line, options));
+}
+
+void ChatLoop::Info(const std::string& text) {
+  Line line;
+  line.kind = Line::Kind::kInfo;
+  line.ts_ms = NowMs();
+  line.text = text;
+  Show(line);
+}
+
+void ChatLoop::Error(const std::string& text) {
+  Line line;
+  line.kind = Line::Kind::kError;
+  line.ts_ms = NowMs();
+  line.text = text;
+  Show(line);
+}
+
+int ChatLoop::Run() {
+  Info("connected to " + session_->Address() + " as " + state_.me());
+  console_->SetPrompt(state_.Prompt());
+  hint_at_ = Clock::now() + kHintFallback;
+  while (!done_) {
+    pollfd fds[3];
+    nfds_t n = 0;
+    int console_slot = -1, session_slot = -1, signal_slot = -1;
+    if (!console_->at_eof() && !quitting_) {
+      console_slot = static_cast<int>(n);
+      fds[n++] = {console_->fd(), POLLIN, 0};
+    }
+    session_slot = static_cast<int>(n);
+    fds[n++] = {session_->wake_fd(), POLLIN, 0};
+    if (signal_fd_ >= 0) {
+      signal_slot = static_cast<int>(n);
+      fds[n++] = {signal_fd_, POLLIN, 0};
+    }
+    int ready = poll(fds, n, PollTimeoutMs());
+    if (ready < 0 && errno != EINTR) break;
+
+    if (signal_slot >= 0 && (fds[signal_slot].revents & POLLIN)) {
+      char buf[16];
+      ssize_t ignored = read(signal_fd_, buf, sizeof buf);
+      (void)ignored;
+      if (quitting_) break;  // a second Ctrl-C: stop waiting
+      quitting_ = true;
+      drain_until_ = Clock::now() + kDrainLimit;
+    }
+    if (session_slot >= 0 && (fds[session_slot].revents & POLLIN)) HandleEvents();
+    if (console_slot >= 0 && (fds[console_slot].revents & (POLLIN | POLLHUP | POLLERR))) {
+      for (const auto& text : console_->Read()) {
+        if (quitting_) break;
+        HandleInput(text);
+      }
+      if (console_->at_eof() && !quitting_) {
+        quitting_ = true;
+        wait_replies_ = true;
+        drain_until_ = Clock::now() + kDrainLimit;
+      }
+    }
+    HandleEvents();  // events that came while reading input
+    if (done_) break;
+
+    auto now = Clock::now();
+    if (!hint_shown_ && now >= hint_at_) {
+      hint_shown_ = true;
+      Info("type a message to send it to everyone; /help lists the commands");
+    }
+    if (!connected_ && !done_ && now >= reconnect_at_) {
+      if (quitting_) break;  // nothing to wait for without a connection
+      if (!TryReconnect()) return exit_code_;
+    }
+    if (quitting_ && (Drained() || now >= drain_until_)) break;
+  }
+  if (connected_) session_->Disconnect();
+  return exit_code_;
+}
+
+int ChatLoop::PollTimeoutMs() const {
+  auto now = Clock::now();
+  auto next = now + std::chrono::seconds(1);
+  if (!hint_shown_) next = std::min(next, hint_at_);
+  if (!connected_) next = std::min(next, reconnect_at_);
+  if (quitting_) next = std::min(next, drain_until_);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
+  return static_cast<int>(std::clamp<long long>(ms, 0, 1000));
+}
+
+bool ChatLoop::Drained() const {
+  if (!inflight_.empty()) return false;
+  // At the end of stdin a script still gets the welcome and the offline
+  // messages (the hint line follows them) and the answers to what it sent.
+  if (wait_replies_ && connected_ && (!hint_shown_ || state_.AwaitingReplies() > 0)) return false;
+  return true;
+}
+
+void ChatLoop::HandleInput(const std::string& text) {
+  Action action = state_.OnInput(ParseInput(text), NowMs());
+  for (const auto& line : action.lines) Show(line);
+  for (const auto& out : action.publish) Send(out);
+  if (action.quit) {
+    quitting_ = true;
+    drain_until_ = Clock::now() + kDrainLimit;
+  }
+  console_->SetPrompt(state_.Prompt());
+}
+
+void ChatLoop::Send(const Outgoing& out) {
+  if (connected_) {
+    std::uint64_t tag = next_tag_++;
+    inflight_[tag] = out;
+    if (session_->Publish(out, tag)) return;
+    inflight_.erase(tag);
+  }
+  if (held_.size() >= kMaxHeld) {
+    Error("not connected and " + std::to_string(kMaxHeld) +
+          " messages already waiting; not sent: " + Snippet(out.payload));
+    return;
+  }
+  held_.push_back(out);
+  Info("not connected: will send when reconnected: " + Snippet(out.payload));
+}
+
+void ChatLoop::HandleEvents() {
+  for (auto& event : session_->TakeEvents()) {
+    switch (event.kind) {
+      case SessionEvent::Kind::kMessage: {
+        bool service = event.message.topic == "im/svc/" + state_.me();
+        for (const auto& line : state_.OnMessage(event.message, NowMs())) {
+          Show(line);
+          if (!hint_shown_ && (line.away || service)) hint_at_ = Clock::now() + kHintQuiet;
+        }
+        break;
+      }
+      case SessionEvent::Kind::kPublished: {
+        auto it = inflight_.find(event.tag);
+        if (it == inflight_.end()) break;  // already reported when the link dropped
+        Outgoing out = std::move(it->second);
+        inflight_.erase(it);
+        if (event.code == -1) {
+          Error("not confirmed by the server (connection lost); it may not have been sent: " +
+                Snippet(out.payload));
+        } else if (event.code >= 0x80 && !(IsPrivate(out) && event.code == 0x87)) {
+          // A refused private message gets its reason from the service's status.
+          Error("not sent (" + ReasonText(event.code) + "): " + Snippet(out.payload));
+        }
+        break;
+      }
+      case SessionEvent::Kind::kLost:
+        OnLost(event.text);
+        break;
+      case SessionEvent::Kind::kClosed:
+        // Idle timeout, removal from users.txt, the client id taken over by
+        // another login: coming back on our own would undo what the server did.
+        if (done_) break;
+        Error("the server ended the session (" + event.text +
+              "); not reconnecting: start imchat again to come back");
+        for (const auto& [tag, out] : inflight_) {
+          Error("not confirmed by the server; it may not have been sent: " + Snippet(out.payload));
+        }
+        inflight_.clear();
+        connected_ = false;
+        exit_code_ = 1;
+        done_ = true;
+        break;
+    }
+  }
+}
+
+void ChatLoop::OnLost(const std::string& cause) {
+  if (!connected_) return;
+  connected_ = false;
+  for (const auto& [tag, out] : inflight_) {
+    Error("not confirmed by the server (connection lost); it may not have been sent: " +
+          Snippet(out.payload));
+  }
+  inflight_.clear();
+  if (quitting_) return;
+  backoff_s_ = 1;
+  reconnect_at_ = Clock::now() + std::chrono::seconds(backoff_s_);
+  Info(cause.empty() ? std::string("connection lost; reconnecting...")
+                     : "connection lost (" + cause + "); reconnecting...");
+}
+
+bool ChatLoop::TryReconnect() {
+  ConnectResult result = session_->Connect(SubscriptionsFor(state_.me()));
+  switch (result.kind) {
+    case ConnectResult::Kind::kOk: {
+      connected_ = true;
+      backoff_s_ = 1;
+      Info("reconnected to " + session_->Address());
+      std::deque<Outgoing> held;
+      held.swap(held_);
+      for (const auto& out : held) Send(out);
+      return true;
+    }
+    case ConnectResult::Kind::kRefused:
+      Error("login refused on reconnect (" + result.detail + "); exiting");
+      exit_code_ = 1;
+      return false;
+    default:
+      break;
+  }
+  backoff_s_ = std::min(backoff_s_ * 2, kMaxBackoffS);
+  reconnect_at_ = Clock::now() + std::chrono::seconds(backoff_s_);
+  Info("still not connected to " + session_->Address() + " (" + result.detail + "); next try in " +
+       std::to_string(backoff_s_) + " s");
+  return true;
+}
+
+}  // namespace imchat::client

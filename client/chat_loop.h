@@ -1,0 +1,72 @@
+// The chat loop after login (app.h): one thread polls the console, the
+// session's wake pipe and a signal pipe; ChatState decides what lines mean.
+// Delivery rules it keeps: a line typed while disconnected is held (at most
+// kMaxHeld) and sent after reconnecting; a publish in flight when the link
+// dropped is reported as unconfirmed and never resent (resending could
+// duplicate it).
+#ifndef IMCHAT_CLIENT_CHAT_LOOP_H_
+#define IMCHAT_CLIENT_CHAT_LOOP_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "chat_state.h"
+#include "console.h"
+#include "session.h"
+
+namespace imchat::client {
+
+class ChatLoop {
+ public:
+  static constexpr std::size_t kMaxHeld = 100;
+
+  // `session` is connected and subscribed; `signal_fd` becomes readable on
+  // SIGINT/SIGTERM (-1: none).
+  ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console, ChatState& state,
+           int signal_fd);
+
+  // Runs until the user quits or a fatal error; returns the exit code.
+  int Run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void Show(const Line& line);
+  void Info(const std::string& text);
+  void Error(const std::string& text);
+  void HandleInput(const std::string& text);
+  void Send(const Outgoing& out);
+  void HandleEvents();
+  void OnLost(const std::string& cause);
+  bool TryReconnect();  // false: fatal (exit code set)
+  bool Drained() const;
+  int PollTimeoutMs() const;
+
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<Console> console_;
+  ChatState& state_;
+  int signal_fd_;
+
+  bool connected_ = true;
+  std::map<std::uint64_t, Outgoing> inflight_;
+  std::deque<Outgoing> held_;
+  std::uint64_t next_tag_ = 1;
+  int backoff_s_ = 1;
+  Clock::time_point reconnect_at_{};
+
+  bool hint_shown_ = false;
+  Clock::time_point hint_at_{};
+
+  bool quitting_ = false;      // stop after the drain
+  bool wait_replies_ = false;  // end of stdin: also wait for replies and statuses
+  Clock::time_point drain_until_{};
+  int exit_code_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace imchat::client
+
+#endif  // IMCHAT_CLIENT_CHAT_LOOP_H_

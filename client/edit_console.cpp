@@ -1,0 +1,163 @@
+// Interactive console (console.h) on libedit's readline-compatible callback
+// interface: the owner's poll() loop feeds characters in, so incoming
+// messages can be printed while a line is half typed. libedit keeps global
+// state, hence one EditConsole per process (`active`).
+#include <editline/readline.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "console.h"
+#include "input.h"
+
+namespace imchat::client {
+
+namespace {
+
+class EditConsole;
+EditConsole* active = nullptr;
+
+// Candidates of the completion in progress (rl_completion_matches asks for
+// them one by one).
+std::vector<std::string> candidates;
+
+char* NextCandidate(const char*, int state) {
+  static std::size_t next = 0;
+  if (state == 0) next = 0;
+  if (next >= candidates.size()) return nullptr;
+  return strdup(candidates[next++].c_str());
+}
+
+class EditConsole : public Console {
+ public:
+  EditConsole(std::function<std::vector<std::string>()> names, bool color)
+      : names_(std::move(names)), color_(color) {
+    active = this;
+    rl_attempted_completion_function = &EditConsole::Complete;
+    rl_callback_handler_install(prompt_.c_str(), &EditConsole::OnLine);
+  }
+
+  ~EditConsole() override {
+    rl_callback_handler_remove();
+    active = nullptr;
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+  }
+
+  int fd() const override { return STDIN_FILENO; }
+  bool at_eof() const override { return eof_; }
+  bool color() const override { return color_; }
+
+  std::vector<std::string> Read() override {
+    accepted_ = false;
+    rl_callback_read_char();
+    std::vector<std::string> out;
+    out.swap(lines_);
+    return out;
+  }
+
+  void Print(const std::string& line) override {
+    // Clear the input line, print above it, then let libedit redraw the
+    // prompt and whatever was being typed.
+    // libedit redraws from its model of the screen; taking the handler down
+    // and putting it back makes it start from a clean line below ours.
+    // The half-typed text is put back afterwards (the cursor goes to its end).
+    if (eof_) {
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      std::fputs("\n", stdout);
+      std::fflush(stdout);
+      return;
+    }
+    std::string typed = Typed();
+    rl_callback_handler_remove();
+    std::fputs("\r\033[2K", stdout);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+    Reinstall(typed);
+  }
+
+  void SetPrompt(const std::string& prompt) override {
+    if (prompt == prompt_) return;
+    prompt_ = prompt;
+    if (eof_) return;
+    std::string typed = Typed();
+    rl_callback_handler_remove();
+    std::fputs("\r\033[2K", stdout);
+    Reinstall(typed);
+  }
+
+ private:
+  std::string Typed() const {
+    if (accepted_ || rl_line_buffer == nullptr || rl_end <= 0) return {};
+    return std::string(rl_line_buffer, static_cast<std::size_t>(rl_end));
+  }
+
+  void Reinstall(const std::string& typed) {
+    rl_callback_handler_install(prompt_.c_str(), &EditConsole::OnLine);
+    if (!typed.empty()) {
+      // libedit's rl_redisplay() queues a redraw key instead of drawing; a
+      // forced update redraws the whole line, from column 0.
+      rl_insert_text(typed.c_str());
+      std::fputs("\r", stdout);
+      rl_forced_update_display();
+    }
+    std::fflush(stdout);
+  }
+
+  static void OnLine(char* line) {
+    if (active == nullptr) {
+      std::free(line);
+      return;
+    }
+    if (line == nullptr) {
+      active->eof_ = true;
+      return;
+    }
+    if (line[0] != '\0') add_history(line);
+    active->lines_.emplace_back(line);
+    std::free(line);
+    // libedit empties its buffer only when the next key arrives; until then
+    // rl_line_buffer still holds the accepted text.
+    active->accepted_ = true;
+  }
+
+  static char** Complete(const char* text, int start, int) {
+    rl_attempted_completion_over = 1;  // no file-name completion
+    candidates.clear();
+    std::string word(text);
+    if (start == 0 && !word.empty() && word[0] == '/') {
+      for (const auto& c : ClientCommands()) {
+        for (std::string_view name : {c.name, c.alias}) {
+          if (name.empty()) continue;
+          std::string full = "/" + std::string(name);
+          if (full.compare(0, word.size(), word) == 0) candidates.push_back(full);
+        }
+      }
+    } else if (active != nullptr && active->names_) {
+      for (const auto& name : active->names_()) {
+        if (name.compare(0, word.size(), word) == 0) candidates.push_back(name);
+      }
+    }
+    if (candidates.empty()) return nullptr;
+    return rl_completion_matches(text, &NextCandidate);
+  }
+
+  std::function<std::vector<std::string>()> names_;
+  bool color_;
+  bool eof_ = false;
+  bool accepted_ = false;  // a line was just accepted; no key read since
+  std::string prompt_ = "> ";
+  std::vector<std::string> lines_;
+};
+
+}  // namespace
+
+std::unique_ptr<Console> MakeEditConsole(std::function<std::vector<std::string>()> names,
+                                         bool color) {
+  return std::make_unique<EditConsole>(std::move(names), color);
+}
+
+}  // namespace imchat::client
