@@ -22,6 +22,8 @@ namespace imchat {
 
 namespace {
 
+constexpr std::int64_t kCommitEveryMs = 20;
+
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -152,6 +154,7 @@ int RunDaemon(const DaemonOptions& o) {
     }
   };
 
+  std::int64_t last_commit = 0;
   bool running = true;
   while (running) {
     std::int64_t mono = MonoMs();
@@ -162,7 +165,9 @@ int RunDaemon(const DaemonOptions& o) {
     // The network runs on this thread: Poll() waits for the socket (or returns
     // at once without a connection, and the queue waits instead).
     bool polled = link.Poll(20);
-    for (Event& e : events.Pop(std::chrono::milliseconds(polled ? 0 : 20), 1000)) {
+    std::vector<Event> batch = events.Pop(std::chrono::milliseconds(polled ? 0 : 20), 1000);
+    const bool busy = !batch.empty();
+    for (Event& e : batch) {
       switch (e.kind) {
         case Event::Kind::kConnectOk:
           // Subscribe once per connection.
@@ -204,9 +209,15 @@ int RunDaemon(const DaemonOptions& o) {
           break;
       }
     }
-    service.EndBatch();
+    // Archive-only work (live messages) is committed at most every
+    // kCommitEveryMs while events keep arriving, at once when the loop goes
+    // quiet: a commit per small batch cost more than the inserts. Offline
+    // messages and replays are committed at once (see CommitUrgent()).
     service.Tick();
-    service.EndBatch();
+    if (!busy || service.CommitUrgent() || MonoMs() - last_commit >= kCommitEveryMs) {
+      service.EndBatch();
+      last_commit = MonoMs();
+    }
     link.Flush();
     link.Uncork();
     if (std::size_t dropped = link.TakeDropped()) {

@@ -53,6 +53,13 @@ class Service {
   void Tick();
   // Commits and sends what waited for the commit. False when the commit failed.
   bool EndBatch();
+  // True when the uncommitted work includes offline messages or replay
+  // deliveries (their acks wait for the commit, and a crash before it would
+  // bring them back out of order or twice): the owner should not defer
+  // EndBatch() then. Archive-only work may be committed in larger batches.
+  bool CommitUrgent() const {
+    return !stored_ids_.empty() || !queued_statuses_.empty() || replayed_uncommitted_;
+  }
 
   // True once the sessions snapshot after the last OnConnected() was applied.
   bool ready() const { return ready_; }
@@ -126,6 +133,7 @@ class Service {
   // Waiting for the commit.
   std::vector<std::string> stored_ids_;
   std::vector<nlohmann::json> queued_statuses_;  // {sender, status json}
+  bool replayed_uncommitted_ = false;
   std::int64_t retry_hello_at_ = 0;
   std::int64_t lost_at_ = 0;  // when the broker connection was last lost
   std::int64_t alive_saved_ = 0;

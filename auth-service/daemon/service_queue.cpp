@@ -96,6 +96,7 @@ void Service::OnPublished(std::uint64_t tag, int reason) {
   r.inflight.erase(p.id);
   if (reason == 0) {
     store_.MarkDelivered(p.id);
+    replayed_uncommitted_ = true;
     log_.Log("replayed " + p.sender + " -> " + p.user + " id " + Printable(p.id, 40));
     Status(p.sender, p.id, p.ref, p.user, "delivered");
   } else if (!r.stopped) {
@@ -107,6 +108,7 @@ void Service::OnPublished(std::uint64_t tag, int reason) {
 }
 
 bool Service::EndBatch() {
+  replayed_uncommitted_ = false;
   std::string error;
   if (!store_.Commit(&error)) {
     log_.Log("error: database commit failed: " + error + "; " + std::to_string(stored_ids_.size()) +
