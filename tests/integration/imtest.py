@@ -10,17 +10,25 @@ Usage in a test:
             alice.subscribe("im/user/alice/+")
             ...
 
+The project's own client runs as a process: `self.stack.chat("alice")` (stdin mode, one
+line per event) or `self.stack.chat_tty("alice")` (on a pseudo-terminal, interactive).
+
 Environment (set by CTest): IMCHAT_SOURCE_DIR, IMCHAT_BUILD_DIR.
 """
 
+import fcntl
 import json
 import os
 import queue
+import re
+import select
 import shutil
 import signal
 import socket
 import subprocess
+import struct
 import tempfile
+import termios
 import threading
 import time
 import unittest
@@ -291,6 +299,288 @@ class Client:
         return self._disconnected.is_set()
 
 
+def chat_command(port, user, args=()):
+    """The client's command line: our broker's address, then `args` (a later --port wins), then
+    the user (None: no user argument)."""
+    cmd = [CLIENT, "--host", "127.0.0.1", "--port", str(port)] + list(args)
+    if user is not None:
+        cmd.append(user)
+    return cmd
+
+
+def chat_env(user, password=None, env=None):
+    """The client's environment: IMCHAT_PASSWORD is the user's test password unless `password`
+    says otherwise (False: not set at all); NO_COLOR is not inherited. In `env`, None unsets."""
+    e = dict(os.environ)
+    e.pop("IMCHAT_PASSWORD", None)
+    e.pop("NO_COLOR", None)
+    if password is None:
+        password = PASSWORDS.get(user, "")
+    if password is not False:
+        e["IMCHAT_PASSWORD"] = password
+    for key, value in (env or {}).items():
+        if value is None:
+            e.pop(key, None)
+        else:
+            e[key] = value
+    return e
+
+
+def require_client():
+    if not os.path.exists(CLIENT):
+        raise unittest.SkipTest(f"the client is not built: {CLIENT} (target imchat)")
+
+
+class ChatProcess:
+    """The imchat client with stdin and stdout pipes (its non-interactive mode: one line per
+    event). A reader thread collects stdout lines; expect_line() consumes the first line not yet
+    consumed that matches, leaving the others for later expectations."""
+
+    def __init__(self, cmd, env, start_new_session=False):
+        require_client()
+        self.cmd = cmd
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env,
+                                     start_new_session=start_new_session)
+        self.raw = []        # stdout lines as bytes, without the newline
+        self.lines = []      # the same, decoded (invalid UTF-8 as \x.. escapes)
+        self._pending = []   # lines not consumed by expect_line yet
+        self._stderr = bytearray()
+        self._eof = False
+        self._cond = threading.Condition()
+        self._threads = [threading.Thread(target=self._read_stdout, daemon=True),
+                         threading.Thread(target=self._read_stderr, daemon=True)]
+        for t in self._threads:
+            t.start()
+
+    def _read_stdout(self):
+        for raw in self.proc.stdout:
+            raw = raw.rstrip(b"\n")
+            line = raw.decode("utf-8", "backslashreplace")
+            with self._cond:
+                self.raw.append(raw)
+                self.lines.append(line)
+                self._pending.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self._eof = True
+            self._cond.notify_all()
+
+    def _read_stderr(self):
+        while True:
+            chunk = self.proc.stderr.read1(4096)
+            if not chunk:
+                return
+            with self._cond:
+                self._stderr += chunk
+
+    @property
+    def stderr(self):
+        with self._cond:
+            return self._stderr.decode("utf-8", "backslashreplace")
+
+    def output(self, last=30):
+        with self._cond:
+            lines = self.lines[-last:]
+        return "\n".join(lines) + ("\n[stderr]\n" + self.stderr if self.stderr else "")
+
+    def send(self, line):
+        data = line if isinstance(line, bytes) else line.encode("utf-8")
+        self.proc.stdin.write(data + b"\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        if not self.proc.stdin.closed:
+            self.proc.stdin.close()
+
+    def expect_line(self, regex, timeout=TIMEOUT):
+        """Consumes and returns (as a re.Match; .string is the line) the first unconsumed
+        stdout line in which `regex` is found; fails after timeout or at end of output."""
+        pattern = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i, line in enumerate(self._pending):
+                    m = pattern.search(line)
+                    if m:
+                        del self._pending[i]
+                        return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self._eof:
+                    why = "output ended" if self._eof else f"timed out after {timeout}s"
+                    raise AssertionError(
+                        f"imchat: no line matching {regex!r} ({why}); unconsumed: "
+                        f"{self._pending[-20:]}\n--- output ---\n{self.output()}")
+                self._cond.wait(left)
+
+    def expect_no_line(self, regex, timeout=1.0):
+        """Fails if an unconsumed line matching `regex` is there or arrives within timeout."""
+        pattern = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for line in self._pending:
+                    if pattern.search(line):
+                        raise AssertionError(f"imchat: unexpected line {line!r}\n{self.output()}")
+                left = deadline - time.monotonic()
+                if left <= 0 or self._eof:
+                    return
+                self._cond.wait(left)
+
+    def ready(self, timeout=10):
+        """Waits for the hint line that follows the connection, the welcome and any replay."""
+        return self.expect_line(r"-- type a message to send it to everyone", timeout)
+
+    def wait(self, timeout=15):
+        """Waits for the process to end; returns its exit status."""
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"imchat did not exit within {timeout}s\n{self.output()}")
+        for t in self._threads:
+            t.join(5)
+        return rc
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        self.proc.wait(10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: a clean quit
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.close_stdin()
+        for t in self._threads:
+            t.join(5)
+        for f in (self.proc.stdout, self.proc.stderr):
+            f.close()
+
+
+_ESCAPE = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]"         # CSI: colours, cursor moves, erase
+                     rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
+                     rb"|\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]")
+
+
+def strip_terminal(data):
+    """Terminal output as plain text: escape sequences, CR and BEL removed."""
+    return _ESCAPE.sub(b"", data).replace(b"\r", b"").replace(b"\x07", b"").decode(
+        "utf-8", "replace")
+
+
+class ChatTty:
+    """The imchat client on a pseudo-terminal that is its controlling terminal (interactive
+    mode: password prompt on /dev/tty, line editing, colours). `raw` is everything it wrote;
+    expect() matches on that with escape sequences stripped, after the previous match."""
+
+    def __init__(self, cmd, env, rows=40, cols=200):
+        require_client()
+        self.cmd = cmd
+        env = dict(env)
+        env.setdefault("TERM", "xterm")
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+        def take_terminal():  # in the child, after setsid(): the pty becomes /dev/tty
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        self.proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True, preexec_fn=take_terminal)
+        os.close(slave)
+        self.master = master
+        self.raw = bytearray()
+        self._pos = 0  # in the stripped text: where the next expect() starts
+        self._eof = False
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        while True:
+            try:
+                ready, _, _ = select.select([self.master], [], [], 0.2)
+                if not ready:
+                    if self.proc.poll() is not None:
+                        break  # gone, and nothing left to read
+                    continue
+                chunk = os.read(self.master, 4096)
+            except OSError:  # EIO: the child side is closed
+                break
+            if not chunk:
+                break
+            with self._cond:
+                self.raw += chunk
+                self._cond.notify_all()
+        with self._cond:
+            self._eof = True
+            self._cond.notify_all()
+
+    def text(self):
+        """Everything written so far as plain text (a trailing incomplete escape left out)."""
+        with self._cond:
+            data = bytes(self.raw)
+        esc = data.rfind(b"\x1b")
+        if esc >= 0 and len(data) - esc < 32 and not _ESCAPE.match(data, esc):
+            data = data[:esc]
+        return strip_terminal(data)
+
+    def write(self, data):
+        os.write(self.master, data if isinstance(data, bytes) else data.encode("utf-8"))
+
+    def send(self, line):
+        """Types a line and Enter."""
+        self.write((line if isinstance(line, bytes) else line.encode("utf-8")) + b"\r")
+
+    def expect(self, regex, timeout=TIMEOUT):
+        """Returns the first match of `regex` in the plain text after the previous match."""
+        pattern = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                text = self.text()
+                m = pattern.search(text, self._pos)
+                if m:
+                    self._pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if left <= 0 or self._eof:
+                    why = "output ended" if self._eof else f"timed out after {timeout}s"
+                    raise AssertionError(f"imchat (tty): no {regex!r} ({why}); text after the "
+                                         f"last match: {text[self._pos:][-1500:]!r}")
+                self._cond.wait(min(left, 0.2))
+
+    def wait(self, timeout=15):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"imchat (tty) did not exit within {timeout}s; output: "
+                                 f"{self.text()[-1500:]!r}")
+        self._thread.join(5)
+        return rc
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        self.proc.wait(10)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._thread.join(5)
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
+
+
 class Stack:
     """mosquitto + plugin (+ daemon) on a free port in a temp dir."""
 
@@ -315,6 +605,7 @@ class Stack:
         self.broker = None
         self.service = None
         self.clients = []
+        self.chats = []  # imchat client processes (ChatProcess, ChatTty)
         self._logs = []
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         conf = subprocess.run(
@@ -398,6 +689,11 @@ class Stack:
         self.broker.send_signal(signal.SIGHUP)
 
     def stop(self):
+        for chat in self.chats:
+            try:
+                chat.stop()
+            except Exception:
+                pass
         # DISCONNECT first, then join the network threads: a thread that sees its own
         # disconnect exits at once, whereas loop_stop() on a live one waits out its select.
         for c in self.clients:
@@ -468,6 +764,21 @@ class Stack:
         c.subscribe(f"im/user/{user}/+")
         if self.service is not None:
             c.expect_svc("welcome")
+        return c
+
+    def chat(self, user, password=None, args=(), env=None, start_new_session=False):
+        """Starts the imchat client for `user` with stdin and stdout as pipes (non-interactive
+        mode), password from IMCHAT_PASSWORD (see chat_env). Stopped by stop()."""
+        c = ChatProcess(chat_command(self.port, user, args), chat_env(user, password, env),
+                        start_new_session=start_new_session)
+        self.chats.append(c)
+        return c
+
+    def chat_tty(self, user, password=None, args=(), env=None):
+        """Starts the imchat client on a pseudo-terminal (interactive mode). password False:
+        no IMCHAT_PASSWORD, so it prompts on the terminal."""
+        c = ChatTty(chat_command(self.port, user, args), chat_env(user, password, env))
+        self.chats.append(c)
         return c
 
     def mosquitto_pub(self, user, topic, message, qos=1, version="mqttv5", extra=(), password=None):
