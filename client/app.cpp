@@ -79,8 +79,7 @@ int RunChat(AppOptions options) {
       return kExitRefused;
     }
     if (options.password) {
-      Say("login refused for '" + user +
-          "': wrong user name or password, or the name is locked after failed tries");
+      Say("login refused for '" + user + "': wrong user name or password, or the name is locked");
       return kExitRefused;
     }
     if (attempt >= kLoginTries) {

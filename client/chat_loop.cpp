@@ -152,6 +152,11 @@ bool ChatLoop::Drained() const {
   return true;
 }
 
+void ChatLoop::NotConfirmed(const Outgoing& out) {
+  Info("not confirmed by the server (connection lost): " + Snippet(out.payload) +
+       "; it may not have been sent");
+}
+
 void ChatLoop::HandleInput(const std::string& text) {
   Action action = state_.OnInput(ParseInput(text), NowMs());
   for (const auto& line : action.lines) Show(line);
@@ -171,12 +176,11 @@ void ChatLoop::Send(const Outgoing& out) {
     inflight_.erase(tag);
   }
   if (held_.size() >= kMaxHeld) {
-    Error("not connected and " + std::to_string(kMaxHeld) +
-          " messages already waiting; not sent: " + Snippet(out.payload));
+    Error("not connected; message not sent");
     return;
   }
   held_.push_back(out);
-  Info("not connected: will send when reconnected: " + Snippet(out.payload));
+  Info("not connected: will send when reconnected");
 }
 
 void ChatLoop::HandleEvents() {
@@ -196,8 +200,7 @@ void ChatLoop::HandleEvents() {
         Outgoing out = std::move(it->second);
         inflight_.erase(it);
         if (event.code == -1) {
-          Error("not confirmed by the server (connection lost); it may not have been sent: " +
-                Snippet(out.payload));
+          NotConfirmed(out);
         } else if (event.code >= 0x80 && !(IsPrivate(out) && event.code == 0x87)) {
           // A refused private message gets its reason from the service's status.
           Error("not sent (" + ReasonText(event.code) + "): " + Snippet(out.payload));
@@ -213,9 +216,7 @@ void ChatLoop::HandleEvents() {
         if (done_) break;
         Error("the server ended the session (" + event.text +
               "); not reconnecting: start imchat again to come back");
-        for (const auto& [tag, out] : inflight_) {
-          Error("not confirmed by the server; it may not have been sent: " + Snippet(out.payload));
-        }
+        for (const auto& [tag, out] : inflight_) NotConfirmed(out);
         inflight_.clear();
         connected_ = false;
         exit_code_ = 1;
@@ -228,16 +229,15 @@ void ChatLoop::HandleEvents() {
 void ChatLoop::OnLost(const std::string& cause) {
   if (!connected_) return;
   connected_ = false;
-  for (const auto& [tag, out] : inflight_) {
-    Error("not confirmed by the server (connection lost); it may not have been sent: " +
-          Snippet(out.payload));
-  }
+  for (const auto& [tag, out] : inflight_) NotConfirmed(out);
   inflight_.clear();
   if (quitting_) return;
   backoff_s_ = 1;
   reconnect_at_ = Clock::now() + std::chrono::seconds(backoff_s_);
-  Info(cause.empty() ? std::string("connection lost; reconnecting...")
-                     : "connection lost (" + cause + "); reconnecting...");
+  // Paho often gives no cause for a dropped socket.
+  Info("connection lost (" +
+       (cause.empty() ? std::string("the server closed the connection") : cause) +
+       "); reconnecting...");
 }
 
 bool ChatLoop::TryReconnect() {
@@ -253,7 +253,7 @@ bool ChatLoop::TryReconnect() {
       return true;
     }
     case ConnectResult::Kind::kRefused:
-      Error("login refused on reconnect (" + result.detail + "); exiting");
+      Error("login refused on reconnect; exiting");
       exit_code_ = 1;
       return false;
     default:

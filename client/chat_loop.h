@@ -39,6 +39,7 @@ class ChatLoop {
   void Error(const std::string& text);
   void HandleInput(const std::string& text);
   void Send(const Outgoing& out);
+  void NotConfirmed(const Outgoing& out);
   void HandleEvents();
   void OnLost(const std::string& cause);
   bool TryReconnect();  // false: fatal (exit code set)
