@@ -464,12 +464,51 @@ class ChatProcess:
 _ESCAPE = re.compile(rb"\x1b\[[0-?]*[ -/]*[@-~]"         # CSI: colours, cursor moves, erase
                      rb"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
                      rb"|\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]")
+_TERMINAL_TOKEN = re.compile(r"\x1b\[([0-?]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"
+                             r"|\x1b[()][0-9A-Za-z]|\x1b[=>78DEHMc]|(.)", re.S)
 
 
 def strip_terminal(data):
-    """Terminal output as plain text: escape sequences, CR and BEL removed."""
-    return _ESCAPE.sub(b"", data).replace(b"\r", b"").replace(b"\x07", b"").decode(
-        "utf-8", "replace")
+    """Terminal output as the plain lines a terminal would end up showing: carriage returns,
+    backspaces, erase-line and column moves applied to each line; colours and other escape
+    sequences dropped."""
+    lines, cur, col = [], [], 0
+    for m in _TERMINAL_TOKEN.finditer(data.decode("utf-8", "replace")):
+        ch = m.group(3)
+        if ch is None:
+            final, params = m.group(2), m.group(1) or ""
+            n = int(params) if params.isdigit() else None
+            if final == "K":
+                if n == 2:
+                    cur = []
+                elif n in (None, 0):
+                    del cur[col:]
+                elif n == 1:
+                    cur[:col] = [" "] * min(col, len(cur))
+            elif final == "G":
+                col = max(0, (n or 1) - 1)
+            elif final == "C":
+                col += n or 1
+            elif final == "D":
+                col = max(0, col - (n or 1))
+        elif ch == "\n":
+            lines.append("".join(cur))
+            cur, col = [], 0
+        elif ch == "\r":
+            col = 0
+        elif ch == "\b":
+            col = max(0, col - 1)
+        elif ch == "\x07":
+            pass
+        else:
+            if col > len(cur):
+                cur += [" "] * (col - len(cur))
+            if col < len(cur):
+                cur[col] = ch
+            else:
+                cur.append(ch)
+            col += 1
+    return "\n".join(lines + ["".join(cur)])
 
 
 class ChatTty:
@@ -536,7 +575,8 @@ class ChatTty:
         self.write((line if isinstance(line, bytes) else line.encode("utf-8")) + b"\r")
 
     def expect(self, regex, timeout=TIMEOUT):
-        """Returns the first match of `regex` in the plain text after the previous match."""
+        """Returns the first match of `regex` in the plain text (strip_terminal) after the
+        previous match."""
         pattern = re.compile(regex)
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -544,7 +584,9 @@ class ChatTty:
                 text = self.text()
                 m = pattern.search(text, self._pos)
                 if m:
-                    self._pos = m.end()
+                    # The last line is still being drawn (a prompt and what is typed can be
+                    # redrawn, or printed over): the next expect() looks at it again.
+                    self._pos = min(m.end(), text.rfind("\n") + 1)
                     return m
                 left = deadline - time.monotonic()
                 if left <= 0 or self._eof:
