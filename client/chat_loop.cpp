@@ -83,7 +83,9 @@ int ChatLoop::Run() {
     pollfd fds[3];
     nfds_t n = 0;
     int console_slot = -1, session_slot = -1, signal_slot = -1;
-    if (!console_->at_eof() && !quitting_) {
+    // Input waits for the hint, so what a script sends is answered after
+    // the welcome and the replayed messages, in the order a person sees.
+    if (!console_->at_eof() && !quitting_ && hint_shown_) {
       console_slot = static_cast<int>(n);
       fds[n++] = {console_->fd(), POLLIN, 0};
     }

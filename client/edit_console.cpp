@@ -3,6 +3,7 @@
 // messages can be printed while a line is half typed. libedit keeps global
 // state, hence one EditConsole per process (`active`).
 #include <editline/readline.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -59,24 +60,28 @@ class EditConsole : public Console {
   }
 
   void Print(const std::string& line) override {
-    // Clear the input line, print above it, then let libedit redraw the
-    // prompt and whatever was being typed.
-    // libedit redraws from its model of the screen; taking the handler down
-    // and putting it back makes it start from a clean line below ours.
-    // The half-typed text is put back afterwards (the cursor goes to its end).
     if (eof_) {
-      std::fwrite(line.data(), 1, line.size(), stdout);
-      std::fputs("\n", stdout);
-      std::fflush(stdout);
+      Write(line);
       return;
     }
-    std::string typed = Typed();
-    rl_callback_handler_remove();
-    std::fputs("\r\033[2K", stdout);
-    std::fwrite(line.data(), 1, line.size(), stdout);
-    std::fputs("\n", stdout);
+    if (accepted_) {
+      // libedit empties its buffer only when the next key arrives, so a
+      // redraw now would show the accepted line again: start a fresh one.
+      rl_callback_handler_remove();
+      std::fputs("\r\033[2K", stdout);
+      Write(line);
+      Reinstall(std::string());
+      return;
+    }
+    // Clear the input line (all its rows when it wraps), print above it, then
+    // have libedit redraw prompt and text from a blank line, keeping the
+    // cursor where it was inside the text.
+    int rows_up = CursorRow();
+    if (rows_up > 0) std::fprintf(stdout, "\033[%dA", rows_up);
+    std::fputs("\r\033[J", stdout);
+    Write(line);
+    rl_forced_update_display();
     std::fflush(stdout);
-    Reinstall(typed);
   }
 
   void SetPrompt(const std::string& prompt) override {
@@ -90,6 +95,25 @@ class EditConsole : public Console {
   }
 
  private:
+  static void Write(const std::string& line) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputs("\n", stdout);
+    std::fflush(stdout);
+  }
+
+  // The screen row of the cursor within the line being edited (0: the
+  // prompt's row), counting characters, not bytes.
+  int CursorRow() const {
+    winsize ws{};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) return 0;
+    std::size_t column = 0;
+    for (char c : prompt_) column += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    for (int i = 0; rl_line_buffer != nullptr && i < rl_point && i < rl_end; ++i) {
+      column += (static_cast<unsigned char>(rl_line_buffer[i]) & 0xC0) != 0x80;
+    }
+    return static_cast<int>(column / ws.ws_col);
+  }
+
   std::string Typed() const {
     if (accepted_ || rl_line_buffer == nullptr || rl_end <= 0) return {};
     return std::string(rl_line_buffer, static_cast<std::size_t>(rl_end));
