@@ -147,8 +147,10 @@ bool MosquittoLink::Poll(int timeout_ms) {
                      0};
   int rc = MOSQ_ERR_SUCCESS;
   if (poll(&p, 1, timeout_ms) > 0) {
-    // Everything written until Uncork() leaves in as few segments as possible.
-    SetCork(true);
+    // When busy, everything written until Uncork() (acknowledgements, and the
+    // service's publishes for this batch) leaves in as few segments as
+    // possible. A lone packet is answered at once, without the two calls.
+    if (last_batch_ >= 2) SetCork(true);
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
       rc = mosquitto_loop_read(mosq_, 1);
       // Reads on while more has arrived, up to a batch.
@@ -157,6 +159,8 @@ bool MosquittoLink::Poll(int timeout_ms) {
         rc = mosquitto_loop_read(mosq_, 1);
       }
     }
+    last_batch_ = events_.size();
+    if (last_batch_ >= 2) SetCork(true);
   }
   if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(mosq_) >= 0 && mosquitto_want_write(mosq_)) {
     rc = mosquitto_loop_write(mosq_, 1);

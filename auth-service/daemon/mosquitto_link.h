@@ -96,6 +96,7 @@ class MosquittoLink : public MqttLink {
   struct mosquitto* mosq_ = nullptr;
   State state_ = State::kIdle;
   bool corked_ = false;
+  std::size_t last_batch_ = 0;         // events read by the last Poll()
   std::int64_t connect_deadline_ = 0;  // steady ms
   std::size_t subscribes_left_ = 0;
   bool subscribe_failed_ = false;
