@@ -230,6 +230,48 @@ class ClientChat(imtest.StackTest):
         alice.expect_line(r"-- (delivered to|queued for) bob.*after the restart$", timeout=10)
 
 
+class ClientScripted(imtest.StackTest):
+    def test_end_of_stdin_waits_for_statuses_and_replies(self):
+        bob = self.stack.chat_client("bob")
+        # A script writes everything at once and closes stdin without waiting for anything.
+        alice = self.stack.chat("alice")
+        alice.send("/msg bob last words")
+        alice.send("/who")
+        alice.send("bye all")
+        alice.close_stdin()
+        self.assertEqual(alice.wait(), 0, alice.output())
+        # Everything it would have shown interactively is there: the welcome, the hint, the
+        # status of the private message and the reply to /who.
+        alice.expect_line(r"-- connected to 127\.0\.0\.1:\d+ as alice$")
+        alice.expect_line(r"-- Welcome, alice! Online: bob\.$")
+        alice.expect_line(r"-- type a message to send it to everyone")
+        alice.expect_line(r"-- delivered to bob: last words$")
+        alice.expect_line(r"-- online: bob$")
+        self.assertEqual(bob.expect("im/user/bob/+").text, "last words")
+        self.assertEqual(bob.expect("im/all/+").text, "bye all")
+        bob.expect("im/presence/alice", predicate=lambda m: b'"reason":"quit"' in m.payload)
+
+    def test_too_long_message_is_refused_locally(self):
+        bob = self.stack.chat_client("bob")
+        alice = self.stack.chat("alice")
+        alice.ready()
+        alice.send("x" * 70000)
+        alice.expect_line(r"-- error: message too long \(70000 bytes; at most 65536\); not sent$")
+        alice.send("/msg bob " + "y" * 70000)
+        alice.expect_line(r"-- error: message too long")
+        alice.send("short one")
+        self.assertEqual(bob.expect("im/all/+").text, "short one")
+        bob.expect_none("im/user/bob/+", timeout=0.3)
+
+    def test_removed_user_is_ended_with_exit_1(self):
+        carol = self.stack.chat("carol")
+        carol.ready()
+        self.stack.write_users(imtest.DEFAULT_USERS.replace("carol singer\n", ""))
+        self.stack.reload_broker()
+        carol.expect_line(r"-- error: the server ended the session .*not reconnecting", timeout=10)
+        self.assertEqual(carol.wait(), 1, carol.output())
+
+
 class ClientIdle(imtest.StackTest):
     STACK_ARGS = {"idle_timeout": 2}
 
