@@ -4,6 +4,7 @@
 #define IMCHAT_CORE_LOCKOUT_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,24 +34,33 @@ class Lockout {
   // True when `name` is locked now. A locked attempt must be refused without
   // checking the password, and is not counted as a guess.
   bool IsLocked(std::string_view name) const;
-  // Records a wrong password; returns true when this failure locked the name.
-  bool RecordFailure(std::string_view name);
+  // Records a wrong password; returns true when this failure locked the name. `listed`
+  // says whether `name` is a user of users.txt. Listed names are kept until they log in
+  // (their number is bounded by the file). Names nobody has are counted and locked just
+  // the same, so a lockout reveals nothing, but at most kMaxUnlisted of them are tracked:
+  // past that the one tracked longest is forgotten, so guessing many names can neither
+  // grow memory without bound nor evict the count or lock of a real user.
+  bool RecordFailure(std::string_view name, bool listed = true);
   // Records a good password: the failure count starts over.
   void RecordSuccess(std::string_view name);
 
- private:
-  // Beyond this many tracked names, counts of names not locked are forgotten.
-  static constexpr std::size_t kMaxTracked = 100000;
-  void Prune();
+  // Unlisted names tracked at most.
+  static constexpr std::size_t kMaxUnlisted = 100000;
 
+ private:
   struct Entry {
     int failures = 0;
     double locked_until = 0;
   };
+  using Table = std::map<std::string, Entry, std::less<>>;
+  bool Fail(Entry& e);
+
   const Clock* clock_;
   int max_failures_;
   double lock_seconds_;
-  std::map<std::string, Entry, std::less<>> entries_;
+  Table listed_;
+  Table unlisted_;
+  std::deque<std::string> unlisted_order_;  // oldest first; may name forgotten entries
 };
 
 }  // namespace imchat

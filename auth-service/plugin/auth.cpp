@@ -59,8 +59,9 @@ int OnBasicAuth(int event, void* event_data, void* userdata) {
   }
   if (!service && !state.users.Verify(user, password)) {
     if (!state.users.Contains(user)) {
-      // Unknown names are counted too, so a lockout does not reveal which names exist.
-      state.lockout->RecordFailure(user);
+      // Unknown names are counted too, so a lockout does not reveal which names exist;
+      // they have their own bounded table, so a flood of them cannot push a real lock out.
+      state.lockout->RecordFailure(user, false);
       return Refuse(cid, user, "unknown user");
     }
     bool locked = state.lockout->RecordFailure(user);

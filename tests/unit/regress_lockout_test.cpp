@@ -9,8 +9,8 @@
 
 namespace {
 
-// More names than the lockout tracks (Lockout::kMaxTracked is 100,000): it has to prune.
-constexpr std::size_t kMoreThanTracked = 100010;
+// More names than the lockout tracks of names nobody has: it has to forget some.
+constexpr std::size_t kMoreThanTracked = imchat::Lockout::kMaxUnlisted + 10;
 
 class ManualClock : public imchat::Clock {
  public:
@@ -20,20 +20,50 @@ class ManualClock : public imchat::Clock {
 
 }  // namespace
 
-TEST_CASE("a flood of other names does not unlock a locked name", "[unit][regress]") {
+TEST_CASE("a flood of unknown names does not unlock a locked name", "[unit][regress]") {
   ManualClock clock;
   imchat::Lockout lockout(&clock, 3, 60);
   for (int i = 0; i < 3; ++i) lockout.RecordFailure("bob");
   REQUIRE(lockout.IsLocked("bob"));
-  // The lockout must prune, but never a live lock.
+  // Each guess of an unknown name is locked too; the table must forget some, never bob.
   for (std::size_t i = 0; i < kMoreThanTracked; ++i) {
-    lockout.RecordFailure("guess" + std::to_string(i));
+    for (int k = 0; k < 3; ++k) lockout.RecordFailure("guess" + std::to_string(i), false);
   }
   CHECK(lockout.IsLocked("bob"));
+  CHECK(lockout.IsLocked("guess" + std::to_string(kMoreThanTracked - 1)));
   clock.now += 59;
   CHECK(lockout.IsLocked("bob"));
   clock.now += 2;
   CHECK_FALSE(lockout.IsLocked("bob"));
+}
+
+TEST_CASE("a flood of unknown names does not reset a real user's count", "[unit][regress]") {
+  ManualClock clock;
+  imchat::Lockout lockout(&clock, 3, 60);
+  lockout.RecordFailure("alice");
+  lockout.RecordFailure("alice");
+  for (std::size_t i = 0; i < kMoreThanTracked; ++i) {
+    lockout.RecordFailure("guess" + std::to_string(i), false);
+  }
+  // Without the flood the third guess locks; with it, too.
+  CHECK(lockout.RecordFailure("alice"));
+  CHECK(lockout.IsLocked("alice"));
+}
+
+TEST_CASE("unknown names past the bound: the oldest is forgotten first", "[unit][regress]") {
+  ManualClock clock;
+  imchat::Lockout lockout(&clock, 3, 60);
+  for (int k = 0; k < 3; ++k) lockout.RecordFailure("first", false);
+  REQUIRE(lockout.IsLocked("first"));
+  for (std::size_t i = 1; i < imchat::Lockout::kMaxUnlisted; ++i) {
+    lockout.RecordFailure("g" + std::to_string(i), false);
+  }
+  CHECK(lockout.IsLocked("first"));  // exactly at the bound: still tracked
+  lockout.RecordFailure("one-more", false);
+  CHECK_FALSE(lockout.IsLocked("first"));  // it does not exist; forgetting it is harmless
+  // Counts of unknown names that stay tracked still lock.
+  lockout.RecordFailure("g5", false);
+  CHECK(lockout.RecordFailure("g5", false));
 }
 
 TEST_CASE("locked attempts do not extend or restart the lock", "[unit][regress]") {
