@@ -26,8 +26,8 @@ std::string ClientIdOwner(const State& state, const std::string& client_id,
       return entry.second.user;
     }
   }
-  auto it = state.persistent_sessions.find(client_id);
-  if (it != state.persistent_sessions.end() && it->second.user != user) return it->second.user;
+  const SessionOwners::Entry* session = state.session_owners.Find(client_id);
+  if (session && session->user != user) return session->user;
   return "";
 }
 

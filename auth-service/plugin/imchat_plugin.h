@@ -24,6 +24,7 @@ extern "C" {
 
 #include "blocks.h"
 #include "lockout.h"
+#include "session_owners.h"
 #include "users_file.h"
 
 namespace imchat::plugin {
@@ -34,6 +35,9 @@ struct Options {
   std::string service_password_file;
   double lockout_seconds = 60;
   int max_failures = 3;
+  // Where the owners of persistent sessions are kept across restarts ("" = memory only).
+  std::string sessions_file;
+  double session_owner_days = 31;
 };
 
 // One authenticated connection (a chat user or the service).
@@ -76,11 +80,11 @@ struct State {
   std::map<const mosquitto*, Connection> connections;
   // Client id -> owner of a persistent (clean session off) session, and whether
   // that session holds an inbox subscription (resumed without a new SUBSCRIBE).
-  struct PersistentSession {
-    std::string user;
-    bool inbox = false;
-  };
-  std::map<std::string, PersistentSession> persistent_sessions;
+  // Saved to options.sessions_file (session_store.cpp).
+  SessionOwners session_owners;
+  std::time_t sessions_saved = 0;         // last save attempt (at most one a second)
+  std::time_t sessions_error_logged = 0;  // a failing save is logged once a minute
+  std::time_t sessions_expired = 0;       // last sweep of expired owners
   std::uint64_t next_conn = 1;
   std::uint64_t next_message = 1;
   std::string id_prefix;               // plugin start time in ms, base36
@@ -111,13 +115,14 @@ void KickUser(State& state, const std::string& user, const std::string& reason);
 nlohmann::json SessionsSnapshot(const State& state);
 
 // --- callbacks
-int OnBasicAuth(int event, void* event_data, void* userdata);   // auth.cpp
-int OnAclCheck(int event, void* event_data, void* userdata);    // acl_check.cpp
-int OnMessage(int event, void* event_data, void* userdata);     // messages.cpp
-int OnDisconnect(int event, void* event_data, void* userdata);  // sessions.cpp
-int OnControl(int event, void* event_data, void* userdata);     // control.cpp
-int OnReload(int event, void* event_data, void* userdata);      // reload.cpp
-int OnTick(int event, void* event_data, void* userdata);        // reload.cpp
+int OnBasicAuth(int event, void* event_data, void* userdata);     // auth.cpp
+int OnAclCheck(int event, void* event_data, void* userdata);      // acl_check.cpp
+int OnMessage(int event, void* event_data, void* userdata);       // messages.cpp
+int OnDisconnect(int event, void* event_data, void* userdata);    // sessions.cpp
+int OnControl(int event, void* event_data, void* userdata);       // control.cpp
+int OnReload(int event, void* event_data, void* userdata);        // reload.cpp
+int OnTick(int event, void* event_data, void* userdata);          // reload.cpp
+int OnSessionsTick(int event, void* event_data, void* userdata);  // session_store.cpp
 
 // --- messages.cpp: resend held offline messages to the service's client id.
 void ResendPending(State& state, const char* service_client_id);
@@ -130,6 +135,12 @@ bool CanTellCleanDisconnect();
 
 // --- reload.cpp: re-reads users.txt; kicks removed users. False keeps the old table.
 bool ReloadUsers(State& state, const char* why);
+
+// --- session_store.cpp: the session owners file. Load: false (logged) when the file
+// exists but cannot be read or is invalid; a missing file is an empty table. Save writes
+// a changed table atomically (temp file + rename), at most once a second unless `now`.
+bool LoadSessionOwners(State& state);
+void SaveSessionOwners(State& state, bool now);
 
 }  // namespace imchat::plugin
 

@@ -5,6 +5,8 @@
 //   plugin_opt_service_password_file /run/secrets/...       (required; first line)
 //   plugin_opt_service_user imchat-service                  (optional)
 //   plugin_opt_lockout_seconds 60 / plugin_opt_max_failures 3 (optional)
+//   plugin_opt_sessions_file /var/lib/imchat/imchat-sessions.json (optional; warned)
+//   plugin_opt_session_owner_days 31                        (optional)
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -59,6 +61,16 @@ bool ParseOptions(mosquitto_opt* raw, int count, imchat::plugin::Options* opts) 
         return false;
       }
       opts->max_failures = static_cast<int>(number);
+    } else if (key == "sessions_file") {
+      opts->sessions_file = value;
+    } else if (key == "session_owner_days") {
+      if (!ParseNumber(value, 1, 36500, &number)) {
+        mosquitto_log_printf(MOSQ_LOG_ERR,
+                             "imchat: plugin_opt_session_owner_days '%s' is not a number 1-36500",
+                             value);
+        return false;
+      }
+      opts->session_owner_days = number;
     } else {
       mosquitto_log_printf(MOSQ_LOG_WARNING, "imchat: unknown option plugin_opt_%s ignored",
                            key.c_str());
@@ -144,6 +156,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
   }
   state->lockout = std::make_unique<imchat::Lockout>(&state->clock, state->options.max_failures,
                                                      state->options.lockout_seconds);
+  if (!imchat::plugin::LoadSessionOwners(*state)) return MOSQ_ERR_INVAL;
   state->id_prefix = Base36(static_cast<std::uint64_t>(imchat::plugin::NowMs()));
 
   using namespace imchat::plugin;
@@ -158,6 +171,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
       {MOSQ_EVT_DISCONNECT, OnDisconnect, nullptr},
       {MOSQ_EVT_RELOAD, OnReload, nullptr},
       {MOSQ_EVT_TICK, OnTick, nullptr},
+      {MOSQ_EVT_TICK, OnSessionsTick, nullptr},
       {MOSQ_EVT_CONTROL, OnControl, imchat::kControlTopic},
   };
   for (const auto& c : callbacks) {
@@ -197,9 +211,11 @@ int mosquitto_plugin_cleanup(void* userdata, mosquitto_opt* options, int option_
         {MOSQ_EVT_DISCONNECT, imchat::plugin::OnDisconnect, nullptr},
         {MOSQ_EVT_RELOAD, imchat::plugin::OnReload, nullptr},
         {MOSQ_EVT_TICK, imchat::plugin::OnTick, nullptr},
+        {MOSQ_EVT_TICK, imchat::plugin::OnSessionsTick, nullptr},
         {MOSQ_EVT_CONTROL, imchat::plugin::OnControl, imchat::kControlTopic},
     };
     for (const auto& c : callbacks) mosquitto_callback_unregister(state->id, c.event, c.cb, c.data);
+    imchat::plugin::SaveSessionOwners(*state, true);
   }
   delete state;
   g_state = nullptr;

@@ -70,11 +70,11 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
   // The service's own persistent session is recorded too: while the daemon is away it holds
   // the service's queue, and no user may take its client id over.
   if (c.clean) {
-    state.persistent_sessions.erase(c.client_id);
+    state.session_owners.Forget(c.client_id);
   } else {
-    auto& session = state.persistent_sessions[c.client_id];
-    resumed_inbox = session.user == user && session.inbox;
-    session.user = user;
+    const SessionOwners::Entry* before = state.session_owners.Find(c.client_id);
+    resumed_inbox = before && before->user == user && before->inbox;
+    state.session_owners.Connected(c.client_id, user, c.since_ms / 1000);
   }
   if (!service) c.conn = state.next_conn++;
   state.connections[client] = c;
@@ -96,8 +96,8 @@ void NoteInboxSubscription(State& state, const mosquitto* client) {
   if (!c || c->service || c->inbox) return;
   c->inbox = true;
   if (!c->clean) {
-    auto it = state.persistent_sessions.find(c->client_id);
-    if (it != state.persistent_sessions.end()) it->second.inbox = true;
+    SessionOwners::Entry* session = state.session_owners.Find(c->client_id);
+    if (session && session->user == c->user) session->inbox = true;
   }
   PublishJson(nullptr, LoginTopic(c->user),
               {{"event", "inbox"},
@@ -144,6 +144,7 @@ int OnDisconnect(int event, void* event_data, void* userdata) {
   if (it == state.connections.end()) return MOSQ_ERR_SUCCESS;
   Connection c = it->second;
   state.connections.erase(it);
+  if (!c.clean) state.session_owners.Disconnected(c.client_id, NowMs() / 1000);
   if (c.service) return MOSQ_ERR_SUCCESS;
   std::string reason = c.logout_reason;
   if (reason.empty()) {

@@ -55,17 +55,68 @@ class ServiceSession(imtest.StackTest):
         self.stack.start_daemon()
         self.stack.chat_client("bob")
 
-    @unittest.skipUnless(os.environ.get("IMCHAT_KNOWN_BUGS"), "known bug, reported: the plugin "
-                         "forgets session owners at a broker restart")
     def test_user_session_not_taken_after_broker_restart(self):
+        # The plugin keeps the owner of every persistent session in the broker's data
+        # directory; alice can neither resume nor discard bob's session after a restart.
         cid = "bob-phone-" + uuid.uuid4().hex[:6]
         bob = self.stack.client("bob", client_id=cid, clean=False, protocol=4)
-        bob.subscribe("im/user/bob/+")
+        bob.subscribe("im/all/+", qos=1)
         bob.disconnect()
         self.stack.stop_broker()
         self.stack.start_broker()
+        self.assert_refused_to_alice(cid)
+        # bob's session was restored: what was queued for it while he was away arrives.
+        secret = "for-bob-" + uuid.uuid4().hex[:8]
+        self.stack.client("carol").publish("im/all", secret)
+        bob = self.stack.client("bob", client_id=cid, clean=False, protocol=4)
+        bob.expect("im/all/carol", predicate=lambda m: m.payload == secret.encode(), timeout=10)
+        bob.disconnect()
+
+    def test_user_session_not_taken_after_broker_crash(self):
+        cid = "bob-laptop-" + uuid.uuid4().hex[:6]
+        bob = self.stack.client("bob", client_id=cid, clean=False, protocol=5,
+                                session_expiry=3600)
+        bob.disconnect()
+        # The owner reaches the disk within about a second of the change, before the kill.
+        owners = os.path.join(self.stack.data, "imchat-sessions.json")
+        imtest.wait_for(lambda: os.path.exists(owners) and cid in open(owners).read(),
+                        what="the session owners file naming " + cid)
+        self.stack.stop_broker(signal.SIGKILL)
+        self.stack.start_broker()
+        self.assert_refused_to_alice(cid)
+        # bob himself may still use (or clean) his client id.
+        self.stack.client("bob", client_id=cid, clean=True, protocol=5).disconnect()
+
+    def test_clean_session_frees_the_client_id(self):
+        cid = "shared-" + uuid.uuid4().hex[:6]
+        self.stack.client("bob", client_id=cid, clean=False, protocol=4).disconnect()
+        self.stack.client("bob", client_id=cid, clean=True, protocol=4).disconnect()
+        self.stack.stop_broker()
+        self.stack.start_broker()
+        self.stack.client("alice", client_id=cid, clean=False, protocol=4).disconnect()
         with self.assertRaises(imtest.ConnectRefused):
-            self.stack.client("alice", client_id=cid, clean=False, protocol=4)
+            self.stack.client("bob", client_id=cid, clean=False, protocol=4)
+
+    def test_invalid_session_owners_file_stops_the_broker(self):
+        self.stack.stop_daemon()
+        self.stack.stop_broker()
+        owners = os.path.join(self.stack.data, "imchat-sessions.json")
+        with open(owners, "w") as f:
+            f.write('{"version": 1, "sessions": [{"client_id": "x", "us')
+        with self.assertRaises(AssertionError):
+            self.stack.start_broker()
+        self.assertIn("invalid session owners file", self.stack.broker_log())
+        os.unlink(owners)
+        self.stack.start_broker()
+        self.stack.start_daemon()
+
+    def assert_refused_to_alice(self, cid):
+        for protocol in (4, 5):
+            for clean in (False, True):
+                with self.assertRaises(imtest.ConnectRefused,
+                                       msg=f"MQTT {protocol}, clean={clean}"):
+                    self.stack.client("alice", client_id=cid, clean=clean, protocol=protocol,
+                                      session_expiry=3600 if protocol == 5 else None)
 
     def test_bad_service_passwords_cannot_lock_the_service_out(self):
         for _ in range(5):
