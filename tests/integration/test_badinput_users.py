@@ -154,7 +154,7 @@ class UsersFileTest(imtest.StackTest):
         alice = self.stack.client("alice")
         for bad in (GOOD + ERIN[:40] + "\n",      # half-written hash
                     "alice wonderland\nbob",      # cut inside a line: bob has no password
-                    # (An empty file is a valid table with no users, so it is not tried here.)
+                    # (An empty file: see test_empty_file_on_reload_keeps_previous_table.)
                     "\x00" * 4096):
             with open(self.stack.users_path, "w") as f:  # written in place, not atomically
                 f.write(bad)
@@ -170,6 +170,26 @@ class UsersFileTest(imtest.StackTest):
         self.stack.reload_broker()
         imtest.wait_for(lambda: self.can_login("carol", "singer"), what="the valid reload")
         self.assertFalse(self.can_login("bob", "builder"))
+
+    def test_empty_file_on_reload_keeps_previous_table(self):
+        # Valid syntax, but a file that lists nobody is almost always an editor caught
+        # between truncating and writing: refused, and nobody is kicked.
+        self.assertTrue(self.start(GOOD))
+        alice = self.stack.client("alice")
+        refusals = lambda: self.stack.broker_log().count("lists no users")  # noqa: E731
+        for n, empty in enumerate(("", "\n", "# all users removed\n\n", "\ufeff\r\n"), 1):
+            with open(self.stack.users_path, "w") as f:
+                f.write(empty)
+            self.stack.reload_broker()
+            imtest.wait_for(lambda: refusals() >= n, what="the refused reload")
+            self.assert_alive()
+            self.assertTrue(self.can_login("bob", "builder"), repr(empty))
+        self.assertFalse(alice.is_disconnected, "an empty users file kicked a user")
+        # Removing users one by one still works: a file with one user is taken.
+        self.stack.write_users("alice wonderland\n")
+        self.stack.reload_broker()
+        imtest.wait_for(lambda: not self.can_login("bob", "builder"), what="the valid reload")
+        self.assertFalse(alice.is_disconnected)
 
 
 if __name__ == "__main__":
