@@ -271,6 +271,18 @@ class ClientScripted(imtest.StackTest):
         carol.expect_line(r"-- error: the server ended the session .*not reconnecting", timeout=10)
         self.assertEqual(carol.wait(), 1, carol.output())
 
+    def test_login_refused_on_reconnect_exits_1(self):
+        carol = self.stack.chat("carol")
+        carol.ready()
+        self.stack.stop_broker()
+        carol.expect_line(r"-- connection lost.*; reconnecting\.\.\.$")
+        # carol is removed while the server is down: the reconnect is refused as a login.
+        self.stack.write_users(imtest.DEFAULT_USERS.replace("carol singer\n", ""))
+        self.stack.start_broker()
+        carol.expect_line(r"^" + TIME + r"-- error: login refused on reconnect.*; exiting$",
+                          timeout=40)
+        self.assertEqual(carol.wait(), 1, carol.output())
+
 
 class ClientIdle(imtest.StackTest):
     STACK_ARGS = {"idle_timeout": 2}
