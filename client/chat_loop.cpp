@@ -41,6 +41,8 @@ std::string ReasonText(int code) {
   }
 }
 
+constexpr int kServerShuttingDown = 0x8B;
+
 bool IsPrivate(const Outgoing& out) { return out.topic.rfind("im/user/", 0) == 0; }
 
 }  // namespace
@@ -213,33 +215,43 @@ void ChatLoop::HandleEvents() {
         OnLost(event.text);
         break;
       case SessionEvent::Kind::kClosed:
-        // Idle timeout, removal from users.txt, the client id taken over by
-        // another login: coming back on our own would undo what the server did.
-        if (done_) break;
-        Error("the server ended the session (" + event.text +
-              "); not reconnecting: start imchat again to come back");
-        for (const auto& [tag, out] : inflight_) NotConfirmed(out);
-        inflight_.clear();
-        connected_ = false;
-        exit_code_ = 1;
-        done_ = true;
+        OnClosed(event.code, event.text);
         break;
     }
   }
 }
 
+void ChatLoop::OnClosed(int reason, const std::string& text) {
+  if (done_ || !connected_) return;
+  // A server going down comes back: reconnect as for a lost link.
+  if (reason == kServerShuttingDown) {
+    OnLost(text);
+    return;
+  }
+  // Idle timeout, removal from users.txt, the client id taken over by
+  // another login: coming back on our own would undo what the server did.
+  Error("the server ended the session (" + text +
+        "); not reconnecting: start imchat again to come back");
+  for (const auto& [tag, out] : inflight_) NotConfirmed(out);
+  inflight_.clear();
+  connected_ = false;
+  exit_code_ = 1;
+  done_ = true;
+}
+
 void ChatLoop::OnLost(const std::string& cause) {
   if (!connected_) return;
   connected_ = false;
+  if (!quitting_) {
+    backoff_s_ = 1;
+    reconnect_at_ = Clock::now() + std::chrono::seconds(backoff_s_);
+    // Paho often gives no cause for a dropped socket.
+    Info("connection lost (" +
+         (cause.empty() ? std::string("the server closed the connection") : cause) +
+         "); reconnecting...");
+  }
   for (const auto& [tag, out] : inflight_) NotConfirmed(out);
   inflight_.clear();
-  if (quitting_) return;
-  backoff_s_ = 1;
-  reconnect_at_ = Clock::now() + std::chrono::seconds(backoff_s_);
-  // Paho often gives no cause for a dropped socket.
-  Info("connection lost (" +
-       (cause.empty() ? std::string("the server closed the connection") : cause) +
-       "); reconnecting...");
 }
 
 bool ChatLoop::TryReconnect() {

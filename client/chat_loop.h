@@ -42,6 +42,7 @@ class ChatLoop {
   void NotConfirmed(const Outgoing& out);
   void HandleEvents();
   void OnLost(const std::string& cause);
+  void OnClosed(int reason, const std::string& text);
   bool TryReconnect();  // false: fatal (exit code set)
   bool Drained() const;
   int PollTimeoutMs() const;

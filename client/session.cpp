@@ -106,6 +106,7 @@ Session::Session(SessionOptions options) : options_(std::move(options)) {
     SessionEvent e;
     e.kind = SessionEvent::Kind::kClosed;
     e.text = mqtt::exception::reason_code_str(reason);
+    e.code = static_cast<int>(reason);
     Push(std::move(e));
   });
 }

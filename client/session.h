@@ -37,14 +37,14 @@ struct SessionEvent {
   enum class Kind {
     kMessage,    // `message` arrived
     kLost,       // the connection dropped (`text`: the cause, may be empty)
-    kClosed,     // the server ended the session with a DISCONNECT (`text`: its reason)
+    kClosed,     // the server sent a DISCONNECT (`code`, `text`: its reason); a kLost may follow
     kPublished,  // publish `tag` acknowledged (code < 0x80) or refused/failed (`code`)
   };
   Kind kind = Kind::kMessage;
   Incoming message;
   std::string text;
   std::uint64_t tag = 0;
-  int code = 0;  // MQTT 5 reason code; -1 = not sent (no connection)
+  int code = 0;  // MQTT 5 reason code (kPublished, kClosed); -1 = not sent (no connection)
 };
 
 struct ConnectResult {
