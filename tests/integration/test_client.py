@@ -230,7 +230,9 @@ class ClientChat(imtest.StackTest):
         alice.expect_line(r"-- (delivered to|queued for) bob.*after the restart$", timeout=10)
 
 
-class ClientScripted(imtest.StackTest):
+class ClientEdges(imtest.StackTest):
+    """Scripted use, limits, and the ways a session ends or breaks."""
+
     def test_end_of_stdin_waits_for_statuses_and_replies(self):
         bob = self.stack.chat_client("bob")
         # A script writes everything at once and closes stdin without waiting for anything.
@@ -282,6 +284,23 @@ class ClientScripted(imtest.StackTest):
         carol.expect_line(r"^" + TIME + r"-- error: login refused on reconnect.*; exiting$",
                           timeout=40)
         self.assertEqual(carol.wait(), 1, carol.output())
+
+    def test_message_in_flight_when_the_link_drops_is_reported_not_resent(self):
+        alice = self.stack.chat("alice")
+        alice.ready()
+        # The broker is frozen: the message goes out but no PUBACK comes back; then it dies.
+        self.stack.broker.send_signal(signal.SIGSTOP)
+        alice.send("maybe lost")
+        self.stack.stop_broker(signal.SIGKILL)
+        alice.expect_line(r"-- error: not confirmed by the server \(connection lost\); "
+                          r"it may not have been sent: maybe lost$")
+        alice.expect_line(r"-- connection lost.*; reconnecting\.\.\.$")
+        self.stack.start_broker()
+        alice.expect_line(rf"-- reconnected to 127\.0\.0\.1:{self.stack.port}$", timeout=40)
+        # Back online (own broadcasts come back): a new line shows, the unconfirmed one never.
+        alice.send("after the crash")
+        alice.expect_line(r"<alice> after the crash$")
+        alice.expect_no_line(r"<alice> maybe lost", timeout=0.5)
 
 
 class ClientIdle(imtest.StackTest):
