@@ -253,6 +253,27 @@ class ClientEdges(imtest.StackTest):
         self.assertEqual(bob.expect("im/all/+").text, "bye all")
         bob.expect("im/presence/alice", predicate=lambda m: b'"reason":"quit"' in m.payload)
 
+    def test_a_long_replay_comes_whole_and_in_order_before_the_hint(self):
+        alice = self.stack.chat_client("alice")
+        for i in range(100):
+            alice.publish("im/user/carol", f"m{i:03d}", user_properties={"ref": f"r{i}"},
+                          wait=(i % 20 == 19))
+
+        def queued():
+            return [m for m in list(alice.received) if m.topic == "im/svc/alice"
+                    and m.json().get("status") == "queued"]
+        imtest.wait_for(lambda: len(queued()) == 100, timeout=30, what="100 queued statuses")
+        carol = self.stack.chat("carol")
+        carol.close_stdin()  # a script: the replay must still be shown before it logs out
+        self.assertEqual(carol.wait(), 0, carol.output())
+        away = [line for line in carol.lines if "[away]" in line]
+        self.assertEqual([line.rsplit(" ", 1)[1] for line in away],
+                         [f"m{i:03d}" for i in range(100)])
+        hint = carol.expect_line(r"-- type a message to send it to everyone").string
+        welcome = carol.expect_line(r"-- Welcome, carol! .*100 messages arrived").string
+        self.assertLess(carol.lines.index(welcome), carol.lines.index(away[0]))
+        self.assertLess(carol.lines.index(away[-1]), carol.lines.index(hint))
+
     def test_too_long_message_is_refused_locally(self):
         bob = self.stack.chat_client("bob")
         alice = self.stack.chat("alice")
