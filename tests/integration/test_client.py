@@ -306,6 +306,26 @@ class ClientEdges(imtest.StackTest):
                           timeout=40)
         self.assertEqual(carol.wait(), 1, carol.output())
 
+    def test_at_most_100_lines_held_while_disconnected_then_sent_in_order(self):
+        alice = self.stack.chat("alice")
+        alice.ready()
+        bob = self.stack.client("bob", client_id="bob-persistent", clean=False,
+                                session_expiry=300)
+        bob.subscribe("im/all/+")
+        self.stack.stop_broker()
+        alice.expect_line(r"-- connection lost.*; reconnecting\.\.\.$")
+        for i in range(101):
+            alice.send(f"held {i:03d}")
+        for i in range(100):
+            alice.expect_line(rf"-- not connected: will send when reconnected: held {i:03d}$")
+        alice.expect_line(r"-- error: not connected and 100 messages already waiting; "
+                          r"not sent: held 100$")
+        self.stack.start_broker()
+        alice.expect_line(rf"-- reconnected to 127\.0\.0\.1:{self.stack.port}$", timeout=40)
+        got = [bob.expect("im/all/alice", timeout=40).text for _ in range(100)]
+        self.assertEqual(got, [f"held {i:03d}" for i in range(100)])
+        bob.expect_none("im/all/alice", timeout=0.5)
+
     def test_message_in_flight_when_the_link_drops_is_reported_not_resent(self):
         alice = self.stack.chat("alice")
         alice.ready()
