@@ -130,10 +130,11 @@ int ChatLoop::Run() {
     }
     if (!connected_ && !done_ && now >= reconnect_at_) {
       if (quitting_) break;  // nothing to wait for without a connection
-      if (!TryReconnect()) return exit_code_;
+      if (!TryReconnect()) break;
     }
     if (quitting_ && (Drained() || now >= drain_until_)) break;
   }
+  ReportUnconfirmed();
   if (connected_) session_->Disconnect();
   return exit_code_;
 }
@@ -149,11 +150,33 @@ int ChatLoop::PollTimeoutMs() const {
 }
 
 bool ChatLoop::Drained() const {
-  if (!inflight_.empty()) return false;
+  if (!inflight_.empty() || !queued_.empty()) return false;
   // At the end of stdin a script still gets the welcome and the offline
   // messages (the hint line follows them) and the answers to what it sent.
   if (wait_replies_ && connected_ && (!hint_shown_ || state_.AwaitingReplies() > 0)) return false;
   return true;
+}
+
+void ChatLoop::ReportUnconfirmed() {
+  // The wait at the end is bounded; say what it did not see acknowledged
+  // (a few by name, then a count) instead of dropping it silently.
+  constexpr std::size_t kNamed = 5;
+  std::size_t named = 0;
+  for (const auto& [tag, out] : inflight_) {
+    if (named++ == kNamed) break;
+    Error("not confirmed by the server before exit: " + Snippet(out.payload) +
+          "; it may not have been sent");
+  }
+  if (inflight_.size() > kNamed) {
+    Error(std::to_string(inflight_.size() - kNamed) +
+          " more messages not confirmed by the server before exit; they may not have been sent");
+  }
+  std::size_t unsent = queued_.size() + held_.size();
+  if (unsent > 0)
+    Error(std::to_string(unsent) + " messages were not sent (no time left or no connection)");
+  inflight_.clear();
+  queued_.clear();
+  held_.clear();
 }
 
 void ChatLoop::NotConfirmed(const Outgoing& out) {
@@ -174,10 +197,9 @@ void ChatLoop::HandleInput(const std::string& text) {
 
 void ChatLoop::Send(const Outgoing& out) {
   if (connected_) {
-    std::uint64_t tag = next_tag_++;
-    inflight_[tag] = out;
-    if (session_->Publish(out, tag)) return;
-    inflight_.erase(tag);
+    queued_.push_back(out);
+    Pump();
+    return;
   }
   if (held_.size() >= kMaxHeld) {
     Error("not connected; message not sent");
@@ -185,6 +207,19 @@ void ChatLoop::Send(const Outgoing& out) {
   }
   held_.push_back(out);
   Info("not connected: will send when reconnected");
+}
+
+void ChatLoop::Pump() {
+  while (connected_ && inflight_.size() < kWindow && !queued_.empty()) {
+    std::uint64_t tag = next_tag_++;
+    inflight_[tag] = std::move(queued_.front());
+    queued_.pop_front();
+    if (session_->Publish(inflight_[tag], tag)) continue;
+    // Paho no longer sees a connection; its connection-lost report follows.
+    held_.push_back(std::move(inflight_[tag]));
+    inflight_.erase(tag);
+    break;
+  }
 }
 
 void ChatLoop::HandleEvents() {
@@ -203,6 +238,7 @@ void ChatLoop::HandleEvents() {
         if (it == inflight_.end()) break;  // already reported when the link dropped
         Outgoing out = std::move(it->second);
         inflight_.erase(it);
+        Pump();
         if (event.code == -1) {
           NotConfirmed(out);
         } else if (event.code >= 0x80 && !(IsPrivate(out) && event.code == 0x87)) {
@@ -252,6 +288,10 @@ void ChatLoop::OnLost(const std::string& cause) {
   }
   for (const auto& [tag, out] : inflight_) NotConfirmed(out);
   inflight_.clear();
+  // Queued messages never reached Paho: safe to send after reconnecting.
+  held_.insert(held_.begin(), std::make_move_iterator(queued_.begin()),
+               std::make_move_iterator(queued_.end()));
+  queued_.clear();
 }
 
 bool ChatLoop::TryReconnect() {

@@ -22,6 +22,11 @@ namespace imchat::client {
 class ChatLoop {
  public:
   static constexpr std::size_t kMaxHeld = 100;
+  // Publishes handed to Paho at a time. Paho C's send thread only looks at
+  // its queue again when a command is added (or after a second), not when a
+  // PUBACK frees the window, so a large backlog inside Paho crawls; feeding
+  // it as acknowledgements come keeps it moving.
+  static constexpr std::size_t kWindow = 64;
 
   // `session` is connected and subscribed; `signal_fd` becomes readable on
   // SIGINT/SIGTERM (-1: none).
@@ -39,7 +44,9 @@ class ChatLoop {
   void Error(const std::string& text);
   void HandleInput(const std::string& text);
   void Send(const Outgoing& out);
+  void Pump();  // queued_ -> Paho while the window has room
   void NotConfirmed(const Outgoing& out);
+  void ReportUnconfirmed();  // at exit: what is still in flight or held
   void HandleEvents();
   void OnLost(const std::string& cause);
   void OnClosed(int reason, const std::string& text);
@@ -53,7 +60,8 @@ class ChatLoop {
   int signal_fd_;
 
   bool connected_ = true;
-  std::map<std::uint64_t, Outgoing> inflight_;
+  std::map<std::uint64_t, Outgoing> inflight_;  // handed to Paho, no PUBACK yet
+  std::deque<Outgoing> queued_;                 // waiting for room in the window
   std::deque<Outgoing> held_;
   std::uint64_t next_tag_ = 1;
   int backoff_s_ = 1;
