@@ -5,6 +5,8 @@ prompt, a half-typed line surviving incoming messages, tab completion, Ctrl-D an
 import os
 import re
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import imtest  # noqa: E402
@@ -72,6 +74,36 @@ class ClientTty(imtest.StackTest):
         m = bob.expect("im/all/+", predicate=lambda m: m.topic == "im/all/alice")
         self.assertEqual(m.text, "half typed")
         alice.expect(r"(?m)^\d\d:\d\d:\d\d <alice> half typed$")
+
+    def test_editing_keys_typed_in_a_busy_room_are_not_lost(self):
+        # Each incoming line is printed while keys may be arriving; none of them may be handled
+        # by the terminal driver instead of the line editor (a lost Backspace sends "xok").
+        bob = self.stack.chat_client("bob")
+        alice = self.stack.chat_tty("alice")
+        alice.expect(HINT, timeout=10)
+        at_prompt(alice)
+        stop = threading.Event()
+
+        def flood():
+            k = 0
+            while not stop.is_set():
+                bob.publish("im/all", f"flood {k}", wait=False)
+                k += 1
+                time.sleep(0.001)
+        t = threading.Thread(target=flood)
+        t.start()
+        try:
+            for _ in range(40):  # a letter typed and erased again, 40 times, as lines arrive
+                alice.write(b"x")
+                time.sleep(0.01)  # keystroke pacing, not a wait for an event
+                alice.write(b"\x7f")
+                time.sleep(0.01)
+        finally:
+            stop.set()
+            t.join()
+        alice.write(b"ok\r")
+        m = bob.expect("im/all/+", timeout=20, predicate=lambda m: m.topic == "im/all/alice")
+        self.assertEqual(m.text, "ok")
 
     def test_tab_completion_and_query_prompt(self):
         bob = self.stack.chat_client("bob")
