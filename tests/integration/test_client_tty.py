@@ -17,8 +17,8 @@ SGR = re.compile(rb"\x1b\[[0-9;]*m")
 
 def at_prompt(chat, prompt="alice> "):
     """Waits for the input line to be back, empty, after the last line printed. These tests
-    type only then: keys typed while the client sets up its line editor (at start, and when it
-    prints a line right after an Enter) are a separate matter, covered by the busy-room test."""
+    type only then, so that what they check does not depend on keys racing the client's setup
+    of its line editor; keys typed while lines arrive are the busy-room test's subject."""
     chat.expect(r"(?m)^" + re.escape(prompt) + r"$")
 
 
