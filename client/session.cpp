@@ -156,6 +156,7 @@ ConnectResult Session::Connect(const std::vector<std::string>& filters) {
       auto tok = client_->subscribe(filter, 1);
       if (!tok->wait_for(std::chrono::seconds(options_.connect_timeout_s))) {
         result.detail = "no answer to the subscription to " + filter;
+        Disconnect();  // the caller's next try starts from scratch
         return result;
       }
       mqtt::subscribe_response response = tok->get_subscribe_response();
@@ -163,12 +164,14 @@ ConnectResult Session::Connect(const std::vector<std::string>& filters) {
         if (rc >= 0x80) {
           result.detail = "the server refused the subscription to " + filter + " (" +
                           mqtt::exception::reason_code_str(rc) + ")";
+          Disconnect();
           return result;
         }
       }
     }
   } catch (const mqtt::exception& e) {
     result.detail = "subscribing failed: " + std::string(e.what());
+    Disconnect();
     return result;
   }
   result.kind = ConnectResult::Kind::kOk;
