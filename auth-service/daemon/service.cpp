@@ -239,12 +239,22 @@ void Service::PresenceChanged(const std::string& user) {
 }
 
 void Service::Welcome(const std::string& user) {
+  // The welcome names at most kWelcomeNames users (im/online has them all):
+  // listing everyone to everyone made a login storm of n users cost O(n^2)
+  // bytes (10,000 users: ~1.6 GB of welcomes, ~575 MB queued in the daemon).
+  constexpr int kWelcomeNames = 100;
+  constexpr int kWelcomeTextNames = 20;
   json online = json::array();
   std::string names;
+  int count = 0;
   for (const std::string& u : presence_.OnlineNames()) {
     if (u == user || Hidden(user, u)) continue;
-    online.push_back(u);
-    names += (names.empty() ? "" : ", ") + u;
+    if (count < kWelcomeNames) online.push_back(u);
+    if (count < kWelcomeTextNames) names += (names.empty() ? "" : ", ") + u;
+    ++count;
+  }
+  if (count > kWelcomeTextNames) {
+    names += " and " + std::to_string(count - kWelcomeTextNames) + " more";
   }
   int queued = store_.QueueSize(user);
   std::string text =
@@ -253,7 +263,11 @@ void Service::Welcome(const std::string& user) {
     text += " " + std::to_string(queued) +
             (queued == 1 ? " message arrived" : " messages arrived") + " while you were away.";
   }
-  Reply(user, {{"type", "welcome"}, {"text", text}, {"online", online}, {"queued", queued}});
+  Reply(user, {{"type", "welcome"},
+               {"text", text},
+               {"online", online},
+               {"online_count", count},
+               {"queued", queued}});
 }
 
 void Service::Tick() {

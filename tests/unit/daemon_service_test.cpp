@@ -300,3 +300,17 @@ TEST_CASE("after a restart only sessions begun while the service was away are we
   REQUIRE(f.link.On("im/svc/bob").size() == 1);
   CHECK(f.link.On("im/svc/bob")[0].Json()["type"] == "welcome");
 }
+
+TEST_CASE("the welcome names at most 100 online users; online_count has them all", "[unit]") {
+  Fixture f;
+  for (int i = 0; i < 150; ++i) f.Login("user" + std::to_string(1000 + i), 100 + i);
+  f.Login("bob", 7);
+  f.Inbox("bob", 7);
+  auto welcome = f.link.On("im/svc/bob");
+  REQUIRE(welcome.size() == 1);
+  json j = welcome[0].Json();
+  CHECK(j["online"].size() == 100);
+  CHECK(j["online_count"] == 150);
+  CHECK(j["text"].get<std::string>().find("user1000, user1001") != std::string::npos);
+  CHECK(j["text"].get<std::string>().find(" and 130 more.") != std::string::npos);
+}
