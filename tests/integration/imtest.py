@@ -847,6 +847,20 @@ class Stack:
         return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
+
+
+def sanitizer_reports(stack):
+    """The broker's and the daemon's log lines from the first sanitizer report on, or ""."""
+    found = []
+    for name, log in (("mosquitto", stack.broker_log()), ("service", stack.service_log())):
+        starts = [i for i in (log.find(m) for m in SANITIZER_MARKERS) if i >= 0]
+        if starts:
+            begin = log.rfind("\n", 0, min(starts)) + 1
+            found.append(f"---- {name} ----\n" + log[begin:begin + 4000])
+    return "\n".join(found)
+
+
 class StackTest(unittest.TestCase):
     """Starts a fresh stack for each test. Override STACK_ARGS for options."""
 
@@ -870,4 +884,9 @@ class StackTest(unittest.TestCase):
         if failed:
             print("---- mosquitto log (tail) ----\n" + self.stack.broker_log()[-4000:])
             print("---- service log (tail) ----\n" + self.stack.service_log()[-4000:])
+        # Under scripts/test-asan a report can come as late as the exit (LeakSanitizer in the
+        # daemon, an error in the plugin's cleanup): after stop() the logs are complete.
+        reports = sanitizer_reports(self.stack)
         self.stack.cleanup()
+        if reports:
+            self.fail("sanitizer report:\n" + reports)
