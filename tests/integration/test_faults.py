@@ -14,6 +14,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import imtest  # noqa: E402
 
 
+# The daemon's replayed messages in flight per user (Options::replay_window).
+REPLAY_WINDOW = 200
+
+
 def collect(client, topic, want, timeout=30):
     """Waits until `client` holds every payload in `want` on `topic`; returns {payload: [ids]}."""
     def done():
@@ -96,7 +100,10 @@ class DaemonKill(FaultTest):
         seen = collect(bob, "im/user/bob/alice", want)
         self.assert_duplicates_share_ids(seen)
         extra = sum(len(ids) - 1 for ids in seen.values())
-        self.assertLessEqual(extra, 100, f"{extra} duplicates after a kill at {got_at_kill}")
+        # topics.md: a replay cut short by a crash resends what was in flight, i.e. at most
+        # the daemon's replay window (27 runs here resent at most 136 of the 300).
+        self.assertLessEqual(extra, REPLAY_WINDOW,
+                             f"{extra} duplicates after a kill at {got_at_kill}")
 
 class BrokerKill(FaultTest):
     def test_kill_broker(self):
