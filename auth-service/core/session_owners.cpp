@@ -42,8 +42,14 @@ SessionOwners::Entry& SessionOwners::Connected(const std::string& client_id,
   if (e.live == 0) dirty_ = true;  // saved as live from now on
   ++e.live;
   e.seen_s = now_s;
-  Trim(user, client_id);
   return e;
+}
+
+bool SessionOwners::CanClaim(std::string_view client_id, std::string_view user) const {
+  const Entry* e = Find(client_id);
+  if (e) return e->user == user;
+  auto u = by_user_.find(user);
+  return u == by_user_.end() || u->second.size() < limits_.max_per_user;
 }
 
 void SessionOwners::Disconnected(std::string_view client_id, std::int64_t now_s) {
@@ -80,24 +86,6 @@ void SessionOwners::Erase(std::map<std::string, Entry, std::less<>>::iterator it
   }
   entries_.erase(it);
   dirty_ = true;
-}
-
-void SessionOwners::Trim(const std::string& user, const std::string& keep) {
-  auto u = by_user_.find(user);
-  if (u == by_user_.end()) return;
-  while (u->second.size() > limits_.max_per_user) {
-    // The longest-idle disconnected id; ids in use are never dropped.
-    auto oldest = entries_.end();
-    for (const std::string& id : u->second) {
-      auto it = entries_.find(id);
-      if (it == entries_.end() || id == keep || it->second.live > 0) continue;
-      if (oldest == entries_.end() || it->second.seen_s < oldest->second.seen_s) oldest = it;
-    }
-    if (oldest == entries_.end()) return;
-    Erase(oldest);
-    u = by_user_.find(user);
-    if (u == by_user_.end()) return;
-  }
 }
 
 std::string SessionOwners::Serialize() const {

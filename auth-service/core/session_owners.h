@@ -16,8 +16,9 @@ namespace imchat {
 class SessionOwners {
  public:
   struct Limits {
-    // Persistent client ids remembered per user; past it the user's longest-idle
-    // disconnected one is forgotten (a user's own sessions only: others cannot cause it).
+    // Persistent client ids per user. A new one past it is refused (CanClaim), never made
+    // room for by forgetting an older owner: the broker keeps that older session, and an
+    // ownerless session could be taken over by anyone who knows its client id.
     std::size_t max_per_user = 32;
     // An owner is forgotten this long after its last disconnect. Must not be shorter than
     // the broker's persistent_client_expiration, which caps every session's expiry.
@@ -36,8 +37,13 @@ class SessionOwners {
   // The entry of `client_id`, or null.
   const Entry* Find(std::string_view client_id) const;
   Entry* Find(std::string_view client_id);
+  // True when `user` may connect with a persistent session as `client_id`: the id is
+  // already theirs, or it is new and they hold fewer than max_per_user ids. (Whether
+  // another user owns the id is the caller's check.)
+  bool CanClaim(std::string_view client_id, std::string_view user) const;
+  std::size_t max_per_user() const { return limits_.max_per_user; }
   // `user` connected with a persistent session as `client_id` (the caller checked that no
-  // other user owns it). Returns the entry.
+  // other user owns it and CanClaim). Returns the entry.
   Entry& Connected(const std::string& client_id, const std::string& user, std::int64_t now_s);
   // A persistent connection of `client_id` ended.
   void Disconnected(std::string_view client_id, std::int64_t now_s);
@@ -61,7 +67,6 @@ class SessionOwners {
 
  private:
   void Erase(std::map<std::string, Entry, std::less<>>::iterator it);
-  void Trim(const std::string& user, const std::string& keep);
 
   Limits limits_;
   std::map<std::string, Entry, std::less<>> entries_;

@@ -79,6 +79,13 @@ int OnBasicAuth(int event, void* event_data, void* userdata) {
     return Refuse(cid, user,
                   "client id '" + Printable(client_id) + "' belongs to user '" + owner + "'");
   }
+  if (!service && !mosquitto_client_clean_session(ed->client) &&
+      !state.session_owners.CanClaim(client_id, user)) {
+    return Refuse(cid, user,
+                  "already " + std::to_string(state.session_owners.max_per_user()) +
+                      " persistent sessions; reuse one of their client ids, or connect once "
+                      "with a clean session to end one");
+  }
   AddConnection(state, ed->client, user, service);
   mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: %s '%s' logged in (client id '%s')",
                        service ? "service" : "user", user.c_str(), Printable(client_id).c_str());

@@ -97,6 +97,25 @@ class ServiceSession(imtest.StackTest):
         with self.assertRaises(imtest.ConnectRefused):
             self.stack.client("bob", client_id=cid, clean=False, protocol=4)
 
+    def test_too_many_persistent_sessions_refused_not_forgotten(self):
+        # Past 32 persistent client ids per user a new one is refused; forgetting the owner
+        # of an older one instead would let anyone resume it (the broker still keeps it).
+        ids = [f"bob-p{i}-{uuid.uuid4().hex[:4]}" for i in range(32)]
+        for cid in ids:
+            self.stack.client("bob", client_id=cid, clean=False, protocol=4).disconnect()
+        with self.assertRaises(imtest.ConnectRefused):
+            self.stack.client("bob", client_id="bob-one-too-many", clean=False, protocol=4)
+        self.assertIn("persistent sessions", self.stack.broker_log())
+        # Every old id is still bob's: alice cannot take the oldest over.
+        with self.assertRaises(imtest.ConnectRefused):
+            self.stack.client("alice", client_id=ids[0], clean=False, protocol=4)
+        # bob can still use his own ids, and a clean session on one makes room.
+        self.stack.client("bob", client_id=ids[1], clean=False, protocol=4).disconnect()
+        self.stack.client("bob", client_id=ids[2], clean=True, protocol=4).disconnect()
+        self.stack.client("bob", client_id="bob-one-too-many", clean=False, protocol=4).disconnect()
+        # Clean sessions (the random ids of tools) are never limited.
+        self.stack.client("bob", clean=True, protocol=4).disconnect()
+
     def test_invalid_session_owners_file_stops_the_broker(self):
         self.stack.stop_daemon()
         self.stack.stop_broker()
