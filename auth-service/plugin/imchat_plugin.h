@@ -11,7 +11,9 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -78,6 +80,9 @@ struct State {
   BlockSet blocks;
   // Keyed by the broker's client pointer: valid from BASIC_AUTH until DISCONNECT.
   std::map<const mosquitto*, Connection> connections;
+  // The same connections by user name, so per-message questions ("does bob have an
+  // inbox connected?") cost O(bob's connections), not O(everyone connected).
+  std::unordered_map<std::string, std::set<const mosquitto*>> connections_by_user;
   // Client id -> owner of a persistent (clean session off) session, and whether
   // that session holds an inbox subscription (resumed without a new SUBSCRIBE).
   // Saved to options.sessions_file (session_store.cpp).
@@ -105,6 +110,8 @@ const Connection* FindConnection(const State& state, const mosquitto* client);
 Connection* FindConnection(State& state, const mosquitto* client);
 // Number of connected clients of chat user `name`.
 int ConnectedClients(const State& state, const std::string& name);
+// The connections of `name` (chat user or service), possibly empty.
+std::vector<const Connection*> ConnectionsOf(const State& state, const std::string& name);
 // Remembers a new connection; publishes im/login/<name> for chat users.
 void AddConnection(State& state, mosquitto* client, const std::string& user, bool service);
 // Publishes the inbox event once per connection.

@@ -77,9 +77,8 @@ bool HasUserProperty(const mosquitto_property* in, const char* key, const char* 
 // offline: the service stores it and replays it once an inbox is subscribed.
 int InboxClients(const State& state, const std::string& name) {
   int n = 0;
-  for (const auto& entry : state.connections) {
-    const Connection& c = entry.second;
-    if (c.inbox && !c.service && c.user == name && c.logout_reason.empty()) ++n;
+  for (const Connection* c : ConnectionsOf(state, name)) {
+    if (c->inbox && !c->service && c->logout_reason.empty()) ++n;
   }
   return n;
 }
