@@ -225,6 +225,26 @@ class ClientChat(imtest.StackTest):
             self.assertNotIn(b"\x07", raw)
             self.assertNotIn("\u202e".encode(), raw)
 
+    def test_a_message_arriving_twice_with_one_id_is_shown_once(self):
+        # The service's replay passes its own id/ts/queued through the broker, so publishing one
+        # queued message twice with the same id is the duplicate topics.md allows.
+        bob = self.chat("bob")
+        svc = self.stack.service_client()
+        ts = str(int(time.time() * 1000))
+        twice = {"id": "dup-test-1", "ts": ts, "queued": "1"}
+        svc.publish("im/user/bob/alice", b"only once please", user_properties=twice)
+        svc.publish("im/user/bob/alice", b"only once please", user_properties=twice)
+        # Another id with the same text is a different message and is shown.
+        svc.publish("im/user/bob/alice", b"only once please",
+                    user_properties={"id": "dup-test-2", "ts": ts, "queued": "1"})
+        svc.publish("im/user/bob/alice", b"marker",
+                    user_properties={"id": "dup-test-3", "ts": ts, "queued": "1"})
+        bob.expect_line(r"\*alice\* marker$")
+        shown = [line for line in bob.lines if line.endswith("*alice* only once please")]
+        self.assertEqual(len(shown), 2, bob.output())
+        bob.close_stdin()
+        self.assertEqual(bob.wait(), 0, bob.output())
+
     def test_broker_restart_reconnects_and_sends_what_was_typed_meanwhile(self):
         alice = self.chat("alice")
         # bob keeps his session (and its queue) across the restart: the broker persists it.
