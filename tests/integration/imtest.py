@@ -331,7 +331,26 @@ def require_client():
         raise unittest.SkipTest(f"the client is not built: {CLIENT} (target imchat)")
 
 
-class ChatProcess:
+class _ClientProcess:
+    """What ChatProcess and ChatTty share: ending the client process (self.proc)."""
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        self.proc.wait(10)
+
+    def _terminate(self):
+        """SIGTERM (a clean quit), then SIGKILL after 10 s."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class ChatProcess(_ClientProcess):
     """The imchat client with stdin and stdout pipes (its non-interactive mode: one line per
     event). A reader thread collects stdout lines; expect_line() consumes the first line not yet
     consumed that matches, leaving the others for later expectations."""
@@ -441,19 +460,8 @@ class ChatProcess:
             t.join(5)
         return rc
 
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        self.proc.wait(10)
-
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: a clean quit
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self._terminate()
         self.close_stdin()
         for t in self._threads:
             t.join(5)
@@ -511,7 +519,7 @@ def strip_terminal(data):
     return "\n".join(lines + ["".join(cur)])
 
 
-class ChatTty:
+class ChatTty(_ClientProcess):
     """The imchat client on a pseudo-terminal that is its controlling terminal (interactive
     mode: password prompt on /dev/tty, line editing, colours). `raw` is everything it wrote;
     expect() matches on that with escape sequences stripped, after the previous match."""
@@ -604,19 +612,8 @@ class ChatTty:
         self._thread.join(5)
         return rc
 
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        self.proc.wait(10)
-
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self._terminate()
         self._thread.join(5)
         if self.master >= 0:
             os.close(self.master)
