@@ -7,6 +7,7 @@
 #include <random>
 
 #include "reply_format.h"
+#include "topics.h"
 
 namespace imchat::client {
 
@@ -33,18 +34,6 @@ Line MakeLine(Line::Kind kind, std::int64_t ts_ms, std::string text) {
   line.ts_ms = ts_ms;
   line.text = std::move(text);
   return line;
-}
-
-std::vector<std::string> SplitTopic(const std::string& topic) {
-  std::vector<std::string> levels;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t slash = topic.find('/', start);
-    levels.push_back(topic.substr(start, slash - start));
-    if (slash == std::string::npos) break;
-    start = slash + 1;
-  }
-  return levels;
 }
 
 const std::string* Prop(const Incoming& m, const char* name) {
@@ -224,8 +213,10 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
 }
 
 std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now_ms) {
-  const std::vector<std::string> levels = SplitTopic(message.topic);
-  if (levels.empty() || levels[0] != "im") return {};
+  // The topic contract's own parser (core): a level that is not a valid name
+  // (which the broker never delivers) makes the topic kOther, ignored here.
+  const ParsedTopic topic = ParseTopic(message.topic);
+  if (topic.kind == TopicKind::kOther) return {};
   const std::string* ts_prop = Prop(message, "ts");
   std::int64_t ts = now_ms;
   if (ts_prop) ts = ParseInt(*ts_prop).value_or(now_ms);
@@ -245,13 +236,12 @@ std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now
     return {line};
   };
 
-  if (levels.size() == 3 && levels[1] == "all" && !levels[2].empty())
-    return chat_line(Line::Kind::kBroadcast, levels[2]);
-  if (levels.size() == 4 && levels[1] == "user" && levels[2] == me_ && !levels[3].empty()) {
-    return chat_line(Line::Kind::kPrivateIn, levels[3]);
+  if (topic.kind == TopicKind::kAllFrom) return chat_line(Line::Kind::kBroadcast, topic.first);
+  if (topic.kind == TopicKind::kUserToFrom && topic.first == me_) {
+    return chat_line(Line::Kind::kPrivateIn, topic.second);
   }
-  if (levels.size() == 3 && levels[1] == "presence") return OnPresence(levels[2], message, now_ms);
-  if (levels.size() == 2 && levels[1] == "online") {
+  if (topic.kind == TopicKind::kPresence) return OnPresence(topic.first, message, now_ms);
+  if (topic.kind == TopicKind::kOnline) {
     json j = json::parse(message.payload, nullptr, false);
     if (!j.is_array()) return {};
     std::set<std::string> now_online;
@@ -265,7 +255,7 @@ std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now
     }
     return {};
   }
-  if (levels.size() == 3 && levels[1] == "svc" && levels[2] == me_) {
+  if (topic.kind == TopicKind::kSvc && topic.first == me_) {
     return OnService(message, now_ms);
   }
   return {};
