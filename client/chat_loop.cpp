@@ -8,6 +8,7 @@
 
 #include "input.h"
 #include "render.h"
+#include "topics.h"
 
 namespace imchat::client {
 
@@ -43,7 +44,7 @@ std::string ReasonText(int code) {
 
 constexpr int kServerShuttingDown = 0x8B;
 
-bool IsPrivate(const Outgoing& out) { return out.topic.rfind("im/user/", 0) == 0; }
+bool IsPrivate(const Outgoing& out) { return ParseTopic(out.topic).kind == TopicKind::kUserTo; }
 
 }  // namespace
 
@@ -226,7 +227,7 @@ void ChatLoop::HandleEvents() {
   for (auto& event : session_->TakeEvents()) {
     switch (event.kind) {
       case SessionEvent::Kind::kMessage: {
-        bool service = event.message.topic == "im/svc/" + state_.me();
+        bool service = event.message.topic == SvcTopic(state_.me());
         for (const auto& line : state_.OnMessage(event.message, NowMs())) {
           Show(line);
           if (!hint_shown_ && (line.away || service)) hint_at_ = Clock::now() + kHintQuiet;

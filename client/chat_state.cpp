@@ -89,7 +89,7 @@ const char* VerbName(Verb verb) {
 }  // namespace
 
 std::vector<std::string> SubscriptionsFor(const std::string& me) {
-  return {"im/svc/" + me, "im/all/+", "im/presence/+", "im/online", "im/user/" + me + "/+"};
+  return {SvcTopic(me), "im/all/+", "im/presence/+", kOnlineTopic, "im/user/" + me + "/+"};
 }
 
 ChatState::ChatState(std::string me) : me_(std::move(me)) {
@@ -206,7 +206,7 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
     default:
       break;
   }
-  action.publish.push_back({"im/cmd/" + me_, CommandLine(input), ""});
+  action.publish.push_back({CmdTopic(me_), CommandLine(input), ""});
   pending_cmds_.push_back({input.verb, input.user, input.seconds});
   if (pending_cmds_.size() > kPendingCommands) pending_cmds_.pop_front();
   return action;
