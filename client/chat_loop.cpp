@@ -62,21 +62,9 @@ void ChatLoop::Show(const Line& line) {
   console_->Print(Render(line, options));
 }
 
-void ChatLoop::Info(const std::string& text) {
-  Line line;
-  line.kind = Line::Kind::kInfo;
-  line.ts_ms = NowMs();
-  line.text = text;
-  Show(line);
-}
+void ChatLoop::Info(const std::string& text) { Show(MakeLine(Line::Kind::kInfo, NowMs(), text)); }
 
-void ChatLoop::Error(const std::string& text) {
-  Line line;
-  line.kind = Line::Kind::kError;
-  line.ts_ms = NowMs();
-  line.text = text;
-  Show(line);
-}
+void ChatLoop::Error(const std::string& text) { Show(MakeLine(Line::Kind::kError, NowMs(), text)); }
 
 int ChatLoop::Run() {
   Info("connected to " + session_->Address() + " as " + state_.me());

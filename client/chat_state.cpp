@@ -28,14 +28,6 @@ constexpr std::size_t kRecentIds = 10000;
 constexpr std::size_t kPendingRefs = 10000;
 constexpr std::size_t kPendingCommands = 1000;
 
-Line MakeLine(Line::Kind kind, std::int64_t ts_ms, std::string text) {
-  Line line;
-  line.kind = kind;
-  line.ts_ms = ts_ms;
-  line.text = std::move(text);
-  return line;
-}
-
 const std::string* Prop(const Incoming& m, const char* name) {
   for (const auto& [key, value] : m.props) {
     if (key == name) return &value;

@@ -188,4 +188,12 @@ std::string Render(const Line& line, const RenderOptions& options) {
   return out;
 }
 
+Line MakeLine(Line::Kind kind, std::int64_t ts_ms, std::string text) {
+  Line line;
+  line.kind = kind;
+  line.ts_ms = ts_ms;
+  line.text = std::move(text);
+  return line;
+}
+
 }  // namespace imchat::client

@@ -31,6 +31,9 @@ struct Line {
   std::string text;        // message text or notice text (untrusted: escaped when rendered)
 };
 
+// A line of `kind` at `ts_ms` with `text`; the other fields are left empty.
+Line MakeLine(Line::Kind kind, std::int64_t ts_ms, std::string text);
+
 struct RenderOptions {
   bool color = false;       // ANSI colours (only when writing to a terminal, no NO_COLOR)
   std::int64_t now_ms = 0;  // for "today": other days show the date too (0: time only)

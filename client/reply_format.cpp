@@ -9,18 +9,14 @@ using nlohmann::json;
 
 namespace {
 
+Line InfoLine(std::string text, std::int64_t now_ms) {
+  return MakeLine(Line::Kind::kInfo, now_ms, std::move(text));
+}
+
 const json* Field(const json& j, const char* key) {
   if (!j.is_object()) return nullptr;
   auto it = j.find(key);
   return it == j.end() ? nullptr : &*it;
-}
-
-Line Info(std::string text, std::int64_t now_ms) {
-  Line line;
-  line.kind = Line::Kind::kInfo;
-  line.ts_ms = now_ms;
-  line.text = std::move(text);
-  return line;
 }
 
 // History lines always carry the date: they span days.
@@ -91,7 +87,7 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
   } else {
     header = "history (" + count + "):";
   }
-  lines.push_back(Info(header, context.now_ms));
+  lines.push_back(InfoLine(header, context.now_ms));
   if (n == 0) return lines;
   for (const json& m : *messages) {
     std::int64_t ts = JsonInt(m, "ts").value_or(0);
@@ -99,7 +95,7 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
     std::string to = JsonString(m, "to", "?");
     std::string text = JsonString(m, "text");
     std::string when = DateTime(ts, context.utc);
-    lines.push_back(Info(
+    lines.push_back(InfoLine(
         when + " " + (to == "all" ? "<" + from + "> " + text : from + " -> " + to + ": " + text),
         context.now_ms));
   }
@@ -153,25 +149,26 @@ std::vector<Line> FormatReply(const json& reply, const ReplyContext& context) {
   const std::string cmd = JsonString(reply, "cmd");
   const std::string text = JsonString(reply, "text");
   if (!JsonBool(reply, "ok").value_or(false)) {
-    Line line = Info(JsonString(reply, "error", text.empty() ? "the command failed" : text),
-                     context.now_ms);
+    Line line = InfoLine(JsonString(reply, "error", text.empty() ? "the command failed" : text),
+                         context.now_ms);
     line.kind = Line::Kind::kError;
     return {line};
   }
-  if (cmd == "who") return {Info(FormatWho(reply), context.now_ms)};
-  if (cmd == "since") return {Info(FormatSince(reply, context), context.now_ms)};
+  if (cmd == "who") return {InfoLine(FormatWho(reply), context.now_ms)};
+  if (cmd == "since") return {InfoLine(FormatSince(reply, context), context.now_ms)};
   if (cmd == "blocked") {
     std::vector<std::string> names = JsonStrings(reply, "users");
-    return {Info(names.empty() ? "you block nobody" : "you block: " + JoinNames(names),
-                 context.now_ms)};
+    return {InfoLine(names.empty() ? "you block nobody" : "you block: " + JoinNames(names),
+                     context.now_ms)};
   }
   if (cmd == "block" || cmd == "unblock") {
     std::string user = JsonString(reply, "user", context.user);
-    if (!user.empty()) return {Info(cmd + "ed " + user, context.now_ms)};
+    if (!user.empty()) return {InfoLine(cmd + "ed " + user, context.now_ms)};
   }
   if (cmd == "nick" && Field(reply, "display")) {
     std::string display = JsonString(reply, "display");
-    return {Info(display.empty() ? "display name cleared" : "display name set to '" + display + "'",
+    return {
+        InfoLine(display.empty() ? "display name cleared" : "display name set to '" + display + "'",
                  context.now_ms)};
   }
   if (cmd == "history") return FormatHistory(reply, context);
@@ -181,13 +178,13 @@ std::vector<Line> FormatReply(const json& reply, const ReplyContext& context) {
       std::vector<Line> lines;
       for (const json& c : *commands) {
         lines.push_back(
-            Info(JsonString(c, "usage", JsonString(c, "name")) + "  " + JsonString(c, "help"),
-                 context.now_ms));
+            InfoLine(JsonString(c, "usage", JsonString(c, "name")) + "  " + JsonString(c, "help"),
+                     context.now_ms));
       }
       return lines;
     }
   }
-  return {Info(text.empty() ? cmd + ": ok" : text, context.now_ms)};
+  return {InfoLine(text.empty() ? cmd + ": ok" : text, context.now_ms)};
 }
 
 }  // namespace imchat::client::detail
