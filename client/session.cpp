@@ -19,23 +19,20 @@ class PublishListener : public mqtt::iaction_listener {
  public:
   PublishListener(Session& session, std::uint64_t tag) : session_(session), tag_(tag) {}
 
-  void on_success(const mqtt::token& tok) override {
-    Report(static_cast<int>(tok.get_reason_code()));
-    delete this;
-  }
-  void on_failure(const mqtt::token& tok) override {
-    int rc = static_cast<int>(tok.get_reason_code());
-    Report(rc >= 0x80 ? rc : -1);
-    delete this;
-  }
+  // A refusal (reason code >= 0x80) keeps its code; otherwise 0 = acknowledged,
+  // -1 = not sent (no connection).
+  void on_success(const mqtt::token& tok) override { Report(tok, 0); }
+  void on_failure(const mqtt::token& tok) override { Report(tok, -1); }
 
  private:
-  void Report(int code) {
+  void Report(const mqtt::token& tok, int otherwise) {
+    int rc = static_cast<int>(tok.get_reason_code());
     SessionEvent e;
     e.kind = SessionEvent::Kind::kPublished;
     e.tag = tag_;
-    e.code = code < 0x80 && code != -1 ? 0 : code;
+    e.code = rc >= 0x80 ? rc : otherwise;
     session_.Push(std::move(e));
+    delete this;
   }
 
   Session& session_;
@@ -112,10 +109,7 @@ Session::Session(SessionOptions options) : options_(std::move(options)) {
 }
 
 Session::~Session() {
-  try {
-    if (client_->is_connected()) client_->disconnect()->wait_for(std::chrono::seconds(2));
-  } catch (const std::exception&) {
-  }
+  Disconnect();
   client_.reset();
   if (wake_[0] >= 0) close(wake_[0]);
   if (wake_[1] >= 0) close(wake_[1]);
@@ -199,7 +193,7 @@ bool Session::Publish(const Outgoing& out, std::uint64_t tag) {
 void Session::Disconnect() {
   try {
     if (client_->is_connected()) client_->disconnect()->wait_for(std::chrono::seconds(2));
-  } catch (const mqtt::exception&) {
+  } catch (const std::exception&) {  // also called from the destructor: never throws
   }
 }
 
