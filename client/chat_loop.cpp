@@ -204,8 +204,9 @@ void ChatLoop::Pump() {
     inflight_[tag] = std::move(queued_.front());
     queued_.pop_front();
     if (session_->Publish(inflight_[tag], tag)) continue;
-    // Paho no longer sees a connection; its connection-lost report follows.
-    held_.push_back(std::move(inflight_[tag]));
+    // Paho no longer sees a connection; its connection-lost report follows and
+    // moves the queue to the held lines. Back at the front, it keeps its place.
+    queued_.push_front(std::move(inflight_[tag]));
     inflight_.erase(tag);
     break;
   }
