@@ -43,11 +43,8 @@ int main(int argc, char** argv) {
   std::string user;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) return nullptr;
-      (void)name;
-      return argv[++i];
-    };
+    // The option's argument, or null when it is the last word.
+    auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -55,11 +52,11 @@ int main(int argc, char** argv) {
       std::puts("imchat 0.1");
       return 0;
     } else if (arg == "--host") {
-      const char* v = value("--host");
+      const char* v = value();
       if (v == nullptr || *v == '\0') return UsageError("--host needs a host name");
       options.session.host = v;
     } else if (arg == "--port") {
-      const char* v = value("--port");
+      const char* v = value();
       char* end = nullptr;
       long port = v ? std::strtol(v, &end, 10) : 0;
       if (v == nullptr || *end != '\0' || port < 1 || port > 65535) {
@@ -67,7 +64,7 @@ int main(int argc, char** argv) {
       }
       options.session.port = static_cast<int>(port);
     } else if (arg == "--client-id") {
-      const char* v = value("--client-id");
+      const char* v = value();
       if (v == nullptr || *v == '\0') return UsageError("--client-id needs an id");
       options.session.client_id = v;
     } else if (arg == "--no-color") {
