@@ -110,8 +110,8 @@ const Connection* FindConnection(const State& state, const mosquitto* client);
 Connection* FindConnection(State& state, const mosquitto* client);
 // Number of connected clients of chat user `name`.
 int ConnectedClients(const State& state, const std::string& name);
-// The connections of `name` (chat user or service), possibly empty.
-std::vector<const Connection*> ConnectionsOf(const State& state, const std::string& name);
+// The broker's clients connected as `name` (chat user or service), possibly none.
+const std::set<const mosquitto*>& ClientsOf(const State& state, const std::string& name);
 // Remembers a new connection; publishes im/login/<name> for chat users.
 void AddConnection(State& state, mosquitto* client, const std::string& user, bool service);
 // Publishes the inbox event once per connection.

@@ -77,8 +77,9 @@ bool HasUserProperty(const mosquitto_property* in, const char* key, const char* 
 // offline: the service stores it and replays it once an inbox is subscribed.
 int InboxClients(const State& state, const std::string& name) {
   int n = 0;
-  for (const Connection* c : ConnectionsOf(state, name)) {
-    if (c->inbox && !c->service && c->logout_reason.empty()) ++n;
+  for (const mosquitto* client : ClientsOf(state, name)) {
+    const Connection* c = FindConnection(state, client);
+    if (c && c->inbox && !c->service && c->logout_reason.empty()) ++n;
   }
   return n;
 }
@@ -161,8 +162,10 @@ int OnMessage(int event, void* event_data, void* userdata) {
       return MOSQ_ERR_ACL_DENIED;
     }
   }
+  // A direct message nobody holds an inbox for is offline: held here and queued by the service.
+  const bool offline = !to.empty() && InboxClients(state, to) == 0;
   UserProperties stamped = {{"id", id}, {"ts", ts}};
-  if (!to.empty() && InboxClients(state, to) == 0) stamped.push_back({"offline", "1"});
+  if (offline) stamped.push_back({"offline", "1"});
   for (const auto& [name, value] : stamped) {
     mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, name.c_str(),
                                        value.c_str());
@@ -170,7 +173,7 @@ int OnMessage(int event, void* event_data, void* userdata) {
   mosquitto_property_free_all(&ed->properties);
   ed->properties = props;
 
-  if (!to.empty() && stamped.size() == 2) {
+  if (!to.empty() && !offline) {
     // The recipient has a connected inbox: the message is delivered as it is
     // routed, and the sender hears so from here. (The service used to send
     // this status after archiving, a publish and its acknowledgement more per
@@ -189,7 +192,7 @@ int OnMessage(int event, void* event_data, void* userdata) {
     }
   }
 
-  if (stamped.size() == 3) {
+  if (offline) {
     PendingMessage m;
     m.id = id;
     m.topic = ed->topic;

@@ -41,20 +41,28 @@ Connection* FindConnection(State& state, const mosquitto* client) {
   return it == state.connections.end() ? nullptr : &it->second;
 }
 
-std::vector<const Connection*> ConnectionsOf(const State& state, const std::string& name) {
-  std::vector<const Connection*> out;
+const std::set<const mosquitto*>& ClientsOf(const State& state, const std::string& name) {
+  static const std::set<const mosquitto*> kNone;
   auto it = state.connections_by_user.find(name);
-  if (it == state.connections_by_user.end()) return out;
-  for (const mosquitto* client : it->second) {
-    if (const Connection* c = FindConnection(state, client)) out.push_back(c);
-  }
-  return out;
+  return it == state.connections_by_user.end() ? kNone : it->second;
 }
+
+namespace {
+
+void Unindex(State& state, const std::string& user, const mosquitto* client) {
+  auto u = state.connections_by_user.find(user);
+  if (u == state.connections_by_user.end()) return;
+  u->second.erase(client);
+  if (u->second.empty()) state.connections_by_user.erase(u);
+}
+
+}  // namespace
 
 int ConnectedClients(const State& state, const std::string& name) {
   int n = 0;
-  for (const Connection* c : ConnectionsOf(state, name)) {
-    if (!c->service && c->logout_reason.empty()) ++n;
+  for (const mosquitto* client : ClientsOf(state, name)) {
+    const Connection* c = FindConnection(state, client);
+    if (c && !c->service && c->logout_reason.empty()) ++n;
   }
   return n;
 }
@@ -88,8 +96,7 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
   if (!service) c.conn = state.next_conn++;
   if (const Connection* old = FindConnection(state, client)) {
     // Never expected (one BASIC_AUTH per connection), but keep the index exact.
-    auto u = state.connections_by_user.find(old->user);
-    if (u != state.connections_by_user.end()) u->second.erase(client);
+    Unindex(state, old->user, client);
   }
   state.connections[client] = c;
   state.connections_by_user[user].insert(client);
@@ -124,13 +131,11 @@ void NoteInboxSubscription(State& state, const mosquitto* client) {
 
 void KickUser(State& state, const std::string& user, const std::string& reason) {
   bool any = false;
-  if (auto u = state.connections_by_user.find(user); u != state.connections_by_user.end()) {
-    for (const mosquitto* client : u->second) {
-      Connection* c = FindConnection(state, client);
-      if (c && !c->service) {
-        c->logout_reason = reason;
-        any = true;
-      }
+  for (const mosquitto* client : ClientsOf(state, user)) {
+    Connection* c = FindConnection(state, client);
+    if (c && !c->service) {
+      c->logout_reason = reason;
+      any = true;
     }
   }
   if (!any) return;
@@ -162,10 +167,7 @@ int OnDisconnect(int event, void* event_data, void* userdata) {
   if (it == state.connections.end()) return MOSQ_ERR_SUCCESS;
   Connection c = it->second;
   state.connections.erase(it);
-  if (auto u = state.connections_by_user.find(c.user); u != state.connections_by_user.end()) {
-    u->second.erase(ed->client);
-    if (u->second.empty()) state.connections_by_user.erase(u);
-  }
+  Unindex(state, c.user, ed->client);
   if (!c.clean) state.session_owners.Disconnected(c.client_id, NowMs() / 1000);
   if (c.service) return MOSQ_ERR_SUCCESS;
   std::string reason = c.logout_reason;
