@@ -111,8 +111,13 @@ void Service::OnMessage(const InMessage& m) {
 void Service::HandleLogin(const json& j) {
   std::string user = j.value("user", std::string());
   if (!IsValidUserName(user)) return;
-  std::string conn = ConnKey(j);
   std::string event = j.value("event", std::string("login"));
+  if (event == "refused") {  // a refused CONNECT: logged, no presence change
+    log_.Log("login refused: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
+             "): " + Printable(j.value("reason", ""), 160));
+    return;
+  }
+  std::string conn = ConnKey(j);
   std::int64_t now = clock_();
   Touch(user);
   idle_kicked_.erase(user);

@@ -4,6 +4,7 @@
 #include "imchat_plugin.h"
 #include "names.h"
 #include "password.h"
+#include "topics.h"
 
 namespace imchat::plugin {
 
@@ -13,6 +14,16 @@ int Refuse(const char* client_id, const std::string& user, const std::string& wh
   mosquitto_log_printf(MOSQ_LOG_NOTICE, "imchat: refused login of '%s' (client id '%s'): %s",
                        Printable(user).c_str(), Printable(client_id ? client_id : "").c_str(),
                        why.c_str());
+  // The service writes refusals and lockouts to server.log. A name that cannot be a topic
+  // level (or none at all) stays in the broker's log only.
+  if (IsValidUserName(user)) {
+    PublishJson(nullptr, LoginTopic(user),
+                {{"event", "refused"},
+                 {"user", user},
+                 {"client_id", Printable(client_id ? client_id : "", 64)},
+                 {"ts", NowMs()},
+                 {"reason", why}});
+  }
   return MOSQ_ERR_AUTH;
 }
 

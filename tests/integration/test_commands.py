@@ -125,3 +125,25 @@ class Commands(imtest.StackTest):
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class RefusedLoginsInServerLog(imtest.StackTest):
+    """Issue 3's server.log lists logins refused and lockouts, not only what succeeded."""
+
+    def test_bad_passwords_and_lockout_are_in_server_log(self):
+        for _ in range(4):  # three bad passwords lock the name; the 4th try meets the lock
+            with self.assertRaises(imtest.ConnectRefused):
+                self.stack.client("bob", password="wrong")
+        imtest.wait_for(lambda: "the name is locked after" in self.stack.server_log(),
+                        what="the locked refusal in server.log")
+        log = self.stack.server_log()
+        self.assertEqual(log.count("login refused: bob"), 4, log)
+        self.assertIn("bad password; the name is now locked", log)
+        with self.assertRaises(imtest.ConnectRefused):
+            self.stack.client("nobody", password="x")
+        imtest.wait_for(lambda: "login refused: nobody" in self.stack.server_log(),
+                        what="an unknown user's refusal in server.log")
+        # A refusal is not a login: nobody appears online.
+        alice = self.stack.chat_client("alice")
+        alice.command("who")
+        self.assertEqual(alice.expect_svc("reply")["users"], [])
