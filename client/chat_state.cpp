@@ -313,6 +313,23 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
     }
     return {MakeLine(Line::Kind::kInfo, now_ms, JsonString(j, "text", "welcome"))};
   }
+  if (type == "status" && j.contains("ids") && j["ids"].is_array()) {
+    // Several messages to one user delivered together (topics.md): a line for each.
+    const std::vector<std::string> ids = JsonStrings(j, "ids");
+    const std::vector<std::string> refs = JsonStrings(j, "refs");
+    std::vector<Line> lines;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      json one = j;
+      one.erase("ids");
+      one.erase("refs");
+      one["id"] = ids[i];
+      if (i < refs.size() && !refs[i].empty()) one["ref"] = refs[i];
+      Incoming single = message;
+      single.payload = one.dump();
+      for (Line& line : OnService(single, now_ms)) lines.push_back(std::move(line));
+    }
+    return lines;
+  }
   if (type == "status") {
     const std::string ref = JsonString(j, "ref");
     const std::string status = JsonString(j, "status");

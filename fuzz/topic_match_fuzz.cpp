@@ -57,6 +57,9 @@ void CheckParse(std::string_view topic) {
     case imchat::TopicKind::kSessions:
       rebuilt = imchat::kSessionsTopic;
       break;
+    case imchat::TopicKind::kArchive:
+      rebuilt = imchat::kArchiveTopic;
+      break;
     case imchat::TopicKind::kCmd:
       rebuilt = imchat::CmdTopic(p.first);
       break;

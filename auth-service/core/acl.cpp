@@ -46,6 +46,7 @@ const std::vector<Shape>& Shapes() {
       {TopicKind::kLogin, {"im", "login", "*"}},
       {TopicKind::kLogout, {"im", "logout", "*"}},
       {TopicKind::kSessions, {"im", "sessions"}},
+      {TopicKind::kArchive, {"im", "archive"}},
       {TopicKind::kCmd, {"im", "cmd", "*"}},
       {TopicKind::kSvc, {"im", "svc", "*"}},
       {TopicKind::kControl, {"$CONTROL", "imchat", "v1"}},

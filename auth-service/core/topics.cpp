@@ -55,6 +55,7 @@ ParsedTopic ParseTopic(std::string_view topic) {
   } else if (n == 2) {
     if (area == "online") set(TopicKind::kOnline);
     if (area == "sessions") set(TopicKind::kSessions);
+    if (area == "archive") set(TopicKind::kArchive);
   }
   return out;
 }

@@ -19,6 +19,7 @@ enum class TopicKind {
   kLogin,       // im/login/<name>              (plugin -> service)
   kLogout,      // im/logout/<name>             (plugin -> service)
   kSessions,    // im/sessions                  (plugin -> service, snapshot of connections)
+  kArchive,     // im/archive                   (plugin -> service, chat messages and commands)
   kCmd,         // im/cmd/<name>                (user -> service)
   kSvc,         // im/svc/<name>                (service -> user)
   kControl,     // $CONTROL/...                 (broker control topics)
@@ -58,6 +59,8 @@ std::string SvcTopic(std::string_view name);
 
 inline constexpr const char* kOnlineTopic = "im/online";
 inline constexpr const char* kSessionsTopic = "im/sessions";
+// Plugin -> service: chat messages and commands, batched (archive_stream.h).
+inline constexpr const char* kArchiveTopic = "im/archive";
 // The plugin's control topic: the service sends it JSON requests (see topics.md).
 inline constexpr const char* kControlTopic = "$CONTROL/imchat/v1";
 

@@ -97,8 +97,10 @@ void MosquittoLink::Connect() {
 }
 
 void MosquittoLink::SubscribeAll() {
+  // Chat messages and commands arrive batched on the archive stream
+  // (archive_stream.h), not on their own topics.
   static const std::vector<std::string> kFilters = {"im/login/+", "im/logout/+", "im/sessions",
-                                                    "im/cmd/+",   "im/all/+",    "im/user/+/+"};
+                                                    "im/archive"};
   subscribes_left_ = kFilters.size();
   subscribe_failed_ = false;
   // no_local: the service's own replays and notices must not come back to it.

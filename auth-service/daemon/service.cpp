@@ -94,14 +94,8 @@ void Service::OnMessage(const InMessage& m) {
       }
       return;
     }
-    case TopicKind::kUserToFrom:
-      HandleDirect(m, t.first, t.second);
-      return;
-    case TopicKind::kAllFrom:
-      HandleBroadcast(m, t.first);
-      return;
-    case TopicKind::kCmd:
-      HandleCommand(t.first, m.payload);
+    case TopicKind::kArchive:
+      HandleArchive(m.payload);
       return;
     default:
       log_.Log("ignored message on " + Printable(m.topic, 120));
@@ -195,16 +189,35 @@ void Service::HandleSessions(const json& j) {
   }
 }
 
-void Service::HandleBroadcast(const InMessage& m, const std::string& from) {
-  std::string id = m.Prop("id");
-  std::int64_t now = clock_();
-  if (id.empty()) id = "svc-" + std::to_string(now) + "-" + std::to_string(next_tag_++);
-  StoredMessage sm{0, id, from, "", ParseTimestamp(m.Prop("ts"), now), m.payload, ""};
+void Service::HandleArchive(const std::string& batch) {
+  std::vector<ArchiveRecord> records;
+  std::string error;
+  if (!DecodeArchiveBatch(batch, &records, &error)) {
+    log_.Log("error: damaged archive batch (" + error + "); " + std::to_string(records.size()) +
+             " records before the damage kept");
+  }
+  for (const ArchiveRecord& r : records) {
+    switch (r.kind) {
+      case ArchiveRecord::Kind::kBroadcast:
+        HandleBroadcast(r);
+        break;
+      case ArchiveRecord::Kind::kDirect:
+        HandleDirect(r);
+        break;
+      case ArchiveRecord::Kind::kCommand:
+        HandleCommand(r.from, r.body);
+        break;
+    }
+  }
+}
+
+void Service::HandleBroadcast(const ArchiveRecord& m) {
+  StoredMessage sm{0, m.id, m.from, "", m.ts, m.body, ""};
   Store::AddResult r = store_.AddMessage(sm, false);
-  Touch(from);
-  std::string line = "broadcast " + from + " " + std::to_string(m.payload.size()) + " bytes id " +
-                     Printable(id, 40);
-  if (options_.log_text) line += ": " + Printable(m.payload, 200);
+  Touch(m.from);
+  std::string line = "broadcast " + m.from + " " + std::to_string(m.body.size()) + " bytes id " +
+                     Printable(m.id, 40);
+  if (options_.log_text) line += ": " + Printable(m.body, 200);
   if (r == Store::AddResult::kError) line += " [store error: " + store_.write_error() + "]";
   log_.Log(line);
 }

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "archive_stream.h"
 #include "blocks.h"
 #include "commands.h"
 #include "mqtt_link.h"
@@ -89,8 +90,10 @@ class Service {
   void HandleLogin(const nlohmann::json& j);
   void HandleLogout(const nlohmann::json& j);
   void HandleSessions(const nlohmann::json& j);
-  void HandleDirect(const InMessage& m, const std::string& to, const std::string& from);
-  void HandleBroadcast(const InMessage& m, const std::string& from);
+  // The plugin's archive stream: chat messages and commands, in order.
+  void HandleArchive(const std::string& batch);
+  void HandleDirect(const ArchiveRecord& m);
+  void HandleBroadcast(const ArchiveRecord& m);
   void HandleCommand(const std::string& user, const std::string& line);
 
   void PresenceChanged(const std::string& user);

@@ -19,29 +19,26 @@ std::int64_t ParseTimestamp(const std::string& s, std::int64_t fallback) {
   return v;
 }
 
-void Service::HandleDirect(const InMessage& m, const std::string& to, const std::string& from) {
-  std::string id = m.Prop("id");
-  std::int64_t now = clock_();
-  if (id.empty()) id = "svc-" + std::to_string(now) + "-" + std::to_string(next_tag_++);
-  bool offline = m.Prop("offline") == "1" || m.Prop("resend") == "1";
-  StoredMessage sm{0, id, from, to, ParseTimestamp(m.Prop("ts"), now), m.payload, m.Prop("ref")};
+void Service::HandleDirect(const ArchiveRecord& m) {
+  const bool offline = m.offline || m.resend;
+  StoredMessage sm{0, m.id, m.from, m.to, m.ts, m.body, m.ref};
   Store::AddResult r = store_.AddMessage(sm, offline);
-  Touch(from);
-  std::string line = "message " + from + " -> " + to + " " + std::to_string(m.payload.size()) +
-                     " bytes id " + Printable(id, 40) + (offline ? " (offline)" : "");
-  if (options_.log_text) line += ": " + Printable(m.payload, 200);
+  Touch(m.from);
+  std::string line = "message " + m.from + " -> " + m.to + " " + std::to_string(m.body.size()) +
+                     " bytes id " + Printable(m.id, 40) + (offline ? " (offline)" : "");
+  if (options_.log_text) line += ": " + Printable(m.body, 200);
   if (r == Store::AddResult::kError) line += " [store error: " + store_.write_error() + "]";
   log_.Log(line);
   // A live message (the recipient had a connected inbox): the broker has
   // already told the sender it was delivered; it is only archived here.
   if (!offline) return;
   if (r == Store::AddResult::kError) return;
-  stored_ids_.push_back(id);
+  stored_ids_.push_back(m.id);
   if (r == Store::AddResult::kAdded) {
-    json j = {{"sender", from}, {"id", id}, {"ref", m.Prop("ref")}, {"to", to}};
+    json j = {{"sender", m.from}, {"id", m.id}, {"ref", m.ref}, {"to", m.to}};
     queued_statuses_.push_back(j);
   }
-  replay_candidates_.insert(to);
+  replay_candidates_.insert(m.to);
 }
 
 void Service::StartReplay(const std::string& user) {

@@ -41,6 +41,7 @@ int OnControl(int event, void* event_data, void* userdata) {
   const std::string op = j["op"].get<std::string>();
   if (op == "hello") {
     const char* cid = mosquitto_client_id(ed->client);
+    FlushArchive(state);  // what was accepted before the snapshot reaches the service first
     PublishJson(cid, kSessionsTopic, SessionsSnapshot(state));
     ResendPending(state, cid);
     return MOSQ_ERR_SUCCESS;

@@ -24,6 +24,7 @@ extern "C" {
 #include <mqtt_protocol.h>
 }
 
+#include "archive_stream.h"
 #include "blocks.h"
 #include "lockout.h"
 #include "session_owners.h"
@@ -55,20 +56,25 @@ struct Connection {
   std::string logout_reason;  // set before we kick it (idle, kicked, lost on takeover)
 };
 
-// A direct message to an offline user, held until the service says it is stored.
-struct PendingMessage {
-  std::string id;
-  std::string topic;
-  std::string payload;
-  std::vector<std::pair<std::string, std::string>> user_properties;  // id, ts, ref...
-  int qos = 1;
-};
-
 using UserProperties = std::vector<std::pair<std::string, std::string>>;
 
 // Offline messages held for the service; beyond this the oldest are dropped (the
 // service's persistent session still queues them in the broker).
 inline constexpr std::size_t kMaxPending = 100000;
+
+// Work sent in batches at TICK (outbound.cpp).
+struct Outbound {
+  // `delivered` statuses of one sender to one recipient since the last flush.
+  struct StatusGroup {
+    std::string sender, to;
+    std::vector<std::string> ids, refs;  // in send order; refs[i] "" when none
+    bool any_ref = false;
+  };
+  std::string archive;  // encoded archive records not yet handed to the broker
+  std::vector<StatusGroup> statuses;
+  std::unordered_map<std::string, std::size_t> status_index;  // "sender/to" -> statuses[i]
+  std::int64_t last_flush_us = -1000000;                      // steady clock
+};
 
 struct State {
   mosquitto_plugin_id_t* id = nullptr;
@@ -92,8 +98,11 @@ struct State {
   std::time_t sessions_expired = 0;       // last sweep of expired owners
   std::uint64_t next_conn = 1;
   std::uint64_t next_message = 1;
-  std::string id_prefix;               // plugin start time in ms, base36
-  std::deque<PendingMessage> pending;  // oldest first, at most kMaxPending
+  std::string id_prefix;  // plugin start time in ms, base36
+  // Offline direct messages not yet stored by the service (it acknowledges
+  // them with "stored"), oldest first, at most kMaxPending.
+  std::deque<ArchiveRecord> pending;
+  Outbound outbound;
   // users.txt change detection (TICK): at most one stat per second.
   std::time_t last_users_check = 0;
   std::time_t users_mtime = 0;
@@ -130,6 +139,22 @@ int OnControl(int event, void* event_data, void* userdata);       // control.cpp
 int OnReload(int event, void* event_data, void* userdata);        // reload.cpp
 int OnTick(int event, void* event_data, void* userdata);          // reload.cpp
 int OnSessionsTick(int event, void* event_data, void* userdata);  // session_store.cpp
+int OnOutboundTick(int event, void* event_data, void* userdata);  // outbound.cpp
+
+// --- outbound.cpp: the archive stream and coalesced statuses (flushed by OnOutboundTick).
+// Queues a record for the service; a full batch is handed to the broker at once.
+void QueueArchive(State& state, const ArchiveRecord& record);
+// Hands the queued records to the broker now (they reach the service after
+// whatever the broker is routing in this loop iteration).
+void FlushArchive(State& state);
+// Takes the queued records, encoded, for a message that carries them itself.
+std::string TakeArchive(State& state);
+// Sends `records` as archive batches to one client (the service after a hello).
+void SendArchiveTo(const char* client_id, const std::vector<ArchiveRecord>& records);
+// Queues a `delivered` status; one status message per sender and recipient per flush.
+void QueueDelivered(State& state, const std::string& sender, const std::string& to,
+                    const std::string& id, const std::string& ref);
+void FlushStatuses(State& state);
 
 // --- messages.cpp: resend held offline messages to the service's client id.
 void ResendPending(State& state, const char* service_client_id);

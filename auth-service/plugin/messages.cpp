@@ -1,6 +1,7 @@
 // MESSAGE (after the ACL allowed the publish): sender stamping (topic rewrite),
-// direct-message refusals, the id/ts/offline user properties, the offline
-// messages held for the service, and the service's replay guard.
+// direct-message refusals, the id/ts/offline user properties, the archive
+// stream to the service (every chat message and command, in order), the
+// offline messages held for the service, and the service's replay guard.
 #include <cstring>
 #include <set>
 
@@ -107,6 +108,37 @@ void ReplaceTopic(mosquitto_evt_message* ed, const std::string& topic) {
   ed->topic = copy;
 }
 
+// A command reaches the service on the archive stream, behind every chat
+// message accepted before it (so `history` right after a message includes it).
+int CommandMessage(State& state, mosquitto_evt_message* ed, const std::string& me) {
+  ArchiveRecord r;
+  r.kind = ArchiveRecord::Kind::kCommand;
+  r.ts = NowMs();
+  r.from = me;
+  if (ed->payload && ed->payloadlen > 0) {
+    r.body.assign(static_cast<const char*>(ed->payload), ed->payloadlen);
+  }
+  if (ed->qos == 0) {
+    // Queued behind the held records and handed over now; the original QoS 0
+    // message has no subscriber and goes nowhere.
+    QueueArchive(state, r);
+    FlushArchive(state);
+    return MOSQ_ERR_SUCCESS;
+  }
+  // QoS 1/2: this message itself becomes the batch (held records first), so it
+  // is routed now, in order, and the sender's acknowledgement means the
+  // service's session has it.
+  std::string batch = TakeArchive(state);
+  AppendArchiveRecord(&batch, r);
+  void* payload = mosquitto_malloc(batch.size());
+  if (!payload) return MOSQ_ERR_NOMEM;
+  std::memcpy(payload, batch.data(), batch.size());
+  ReplaceTopic(ed, kArchiveTopic);
+  ed->payload = payload;  // the broker frees the old payload
+  ed->payloadlen = static_cast<uint32_t>(batch.size());
+  return MOSQ_ERR_SUCCESS;
+}
+
 }  // namespace
 
 int OnMessage(int event, void* event_data, void* userdata) {
@@ -133,13 +165,16 @@ int OnMessage(int event, void* event_data, void* userdata) {
     case TopicKind::kUserToFrom:
       to = t.first;
       break;
+    case TopicKind::kCmd:
+      return CommandMessage(state, ed, me);
     default:
-      return MOSQ_ERR_SUCCESS;  // commands: nothing to stamp
+      return MOSQ_ERR_SUCCESS;
   }
   std::string ref;
   mosquitto_property* props = CopyWithoutReserved(ed->properties, &ref);
   const std::string id = NextMessageId(state);
-  const std::string ts = std::to_string(NowMs());
+  const std::int64_t now = NowMs();
+  const std::string ts = std::to_string(now);
 
   if (!to.empty()) {
     const char* refusal = nullptr;
@@ -173,34 +208,25 @@ int OnMessage(int event, void* event_data, void* userdata) {
   mosquitto_property_free_all(&ed->properties);
   ed->properties = props;
 
-  if (!to.empty() && !offline) {
-    // The recipient has a connected inbox: the message is delivered as it is
-    // routed, and the sender hears so from here. (The service used to send
-    // this status after archiving, a publish and its acknowledgement more per
-    // message through the broker; it now only archives live messages.)
-    try {
-      nlohmann::json status = {{"type", "status"},
-                               {"id", id},
-                               {"to", to},
-                               {"status", "delivered"},
-                               {"text", "delivered to " + to}};
-      if (!ref.empty()) status["ref"] = ref;
-      PublishJson(nullptr, SvcTopic(me), status);
-    } catch (const std::exception& e) {
-      mosquitto_log_printf(MOSQ_LOG_WARNING, "imchat: no delivered status for %s: %s", id.c_str(),
-                           e.what());
-    }
+  ArchiveRecord r;
+  r.kind = to.empty() ? ArchiveRecord::Kind::kBroadcast : ArchiveRecord::Kind::kDirect;
+  r.offline = offline;
+  r.id = id;
+  r.ts = now;
+  r.from = me;
+  r.to = to;
+  r.ref = ref;
+  if (ed->payload && ed->payloadlen > 0) {
+    r.body.assign(static_cast<const char*>(ed->payload), ed->payloadlen);
   }
+  QueueArchive(state, r);
+
+  // The recipient has a connected inbox: the message is delivered as it is
+  // routed, and the sender hears so from here (batched per flush).
+  if (!to.empty() && !offline) QueueDelivered(state, me, to, id, ref);
 
   if (offline) {
-    PendingMessage m;
-    m.id = id;
-    m.topic = ed->topic;
-    m.payload.assign(static_cast<const char*>(ed->payload), ed->payloadlen);
-    m.user_properties = stamped;
-    if (!ref.empty()) m.user_properties.push_back({"ref", ref});
-    m.qos = ed->qos;
-    state.pending.push_back(std::move(m));
+    state.pending.push_back(std::move(r));
     if (state.pending.size() > kMaxPending) {
       mosquitto_log_printf(MOSQ_LOG_WARNING,
                            "imchat: more than %zu offline messages not yet stored by the service; "
@@ -213,27 +239,17 @@ int OnMessage(int event, void* event_data, void* userdata) {
 }
 
 void ResendPending(State& state, const char* service_client_id) {
-  for (const PendingMessage& m : state.pending) {
-    mosquitto_property* props = nullptr;
-    for (const auto& [name, value] : m.user_properties) {
-      mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, name.c_str(),
-                                         value.c_str());
-    }
-    mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "resend", "1");
-    int rc = mosquitto_broker_publish_copy(service_client_id, m.topic.c_str(),
-                                           static_cast<int>(m.payload.size()), m.payload.data(),
-                                           m.qos < 1 ? 1 : m.qos, false, props);
-    if (rc != MOSQ_ERR_SUCCESS) mosquitto_property_free_all(&props);
-  }
-  if (!state.pending.empty()) {
-    mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: resent %zu held offline messages to the service",
-                         state.pending.size());
-  }
+  if (state.pending.empty()) return;
+  std::vector<ArchiveRecord> records(state.pending.begin(), state.pending.end());
+  for (ArchiveRecord& r : records) r.resend = true;
+  SendArchiveTo(service_client_id, records);
+  mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: resent %zu held offline messages to the service",
+                       records.size());
 }
 
 void ForgetStored(State& state, const std::vector<std::string>& ids) {
   std::set<std::string> done(ids.begin(), ids.end());
-  std::deque<PendingMessage> keep;
+  std::deque<ArchiveRecord> keep;
   for (auto& m : state.pending) {
     if (!done.count(m.id)) keep.push_back(std::move(m));
   }

@@ -172,6 +172,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
       {MOSQ_EVT_RELOAD, OnReload, nullptr},
       {MOSQ_EVT_TICK, OnTick, nullptr},
       {MOSQ_EVT_TICK, OnSessionsTick, nullptr},
+      {MOSQ_EVT_TICK, OnOutboundTick, nullptr},
       {MOSQ_EVT_CONTROL, OnControl, imchat::kControlTopic},
   };
   for (const auto& c : callbacks) {
@@ -212,6 +213,7 @@ int mosquitto_plugin_cleanup(void* userdata, mosquitto_opt* options, int option_
         {MOSQ_EVT_RELOAD, imchat::plugin::OnReload, nullptr},
         {MOSQ_EVT_TICK, imchat::plugin::OnTick, nullptr},
         {MOSQ_EVT_TICK, imchat::plugin::OnSessionsTick, nullptr},
+        {MOSQ_EVT_TICK, imchat::plugin::OnOutboundTick, nullptr},
         {MOSQ_EVT_CONTROL, imchat::plugin::OnControl, imchat::kControlTopic},
     };
     for (const auto& c : callbacks) mosquitto_callback_unregister(state->id, c.event, c.cb, c.data);

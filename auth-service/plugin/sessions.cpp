@@ -101,6 +101,8 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
   state.connections[client] = c;
   state.connections_by_user[user].insert(client);
   if (service) return;
+  // Events reach the service in order with the messages accepted before them.
+  FlushArchive(state);
   PublishJson(nullptr, LoginTopic(user),
               {{"event", "login"},
                {"user", user},
@@ -121,6 +123,7 @@ void NoteInboxSubscription(State& state, const mosquitto* client) {
     SessionOwners::Entry* session = state.session_owners.Find(c->client_id);
     if (session && session->user == c->user) session->inbox = true;
   }
+  FlushArchive(state);
   PublishJson(nullptr, LoginTopic(c->user),
               {{"event", "inbox"},
                {"user", c->user},
@@ -179,6 +182,7 @@ int OnDisconnect(int event, void* event_data, void* userdata) {
   mosquitto_log_printf(MOSQ_LOG_DEBUG, "imchat: %s (conn %llu) left: %s (broker reason %d)",
                        c.user.c_str(), static_cast<unsigned long long>(c.conn), reason.c_str(),
                        ed->reason);
+  FlushArchive(state);
   PublishJson(nullptr, LogoutTopic(c.user),
               {{"event", "logout"},
                {"user", c.user},

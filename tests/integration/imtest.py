@@ -96,6 +96,25 @@ def wait_for(predicate, timeout=TIMEOUT, interval=0.02, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def archive_records(payload):
+    """Decodes an im/archive batch (auth-service/core/archive_stream.h) into dicts with
+    kind ('b', 'd', 'c'), flags, id, ts, from, to, ref and body (bytes)."""
+    assert payload.startswith(b"IMA1\n"), payload[:20]
+    rest = payload[5:]
+    records = []
+    while rest:
+        header, rest = rest.split(b"\n", 1)
+        kind, rid, ts, sender, to, ref_len, body_len = header.decode().split(" ")
+        ref_len, body_len = int(ref_len), int(body_len)
+        ref, body = rest[:ref_len], rest[ref_len:ref_len + body_len]
+        assert rest[ref_len + body_len:ref_len + body_len + 1] == b"\n"
+        rest = rest[ref_len + body_len + 1:]
+        records.append({"kind": kind[0], "flags": kind[1:].strip("-"), "id": rid, "ts": int(ts),
+                        "from": sender, "to": "" if kind[0] != "d" else to,
+                        "ref": ref.decode(), "body": body})
+    return records
+
+
 class ConnectRefused(Exception):
     def __init__(self, rc):
         super().__init__(f"connection refused: {rc}")

@@ -86,23 +86,41 @@ class Events(imtest.StackTest):
         alice = self.stack.client("alice")
         alice.subscribe("im/user/alice/+")
         self.svc.subscribe("im/sessions")
-        self.svc.subscribe("im/user/+/+")
+        self.svc.subscribe("im/archive")
         alice.publish("im/user/bob", "while you were out")  # bob is offline
-        live = self.svc.expect("im/user/bob/alice")
-        msg_id = live.props["id"]
-        self.assertEqual(live.props.get("offline"), "1")
+        [live] = imtest.archive_records(self.svc.expect("im/archive").payload)
+        msg_id = live["id"]
+        self.assertEqual((live["kind"], live["flags"], live["from"], live["to"], live["body"]),
+                         ("d", "o", "alice", "bob", b"while you were out"))
         self.control({"op": "hello"})
         snap = self.svc.expect("im/sessions").json()
         self.assertEqual([(s["user"], s["client_id"], s["inbox"]) for s in snap["sessions"]],
                          [("alice", alice.client_id, True)])
-        again = self.svc.expect("im/user/bob/alice")
-        self.assertEqual((again.text, again.props["id"], again.props.get("resend")),
-                         ("while you were out", msg_id, "1"))
+        [again] = imtest.archive_records(self.svc.expect("im/archive").payload)
+        self.assertEqual((again["body"], again["id"], again["flags"], again["ts"]),
+                         (b"while you were out", msg_id, "or", live["ts"]))
         # Once stored, it is no longer resent.
         self.control({"op": "stored", "ids": [msg_id]})
         self.control({"op": "hello"})
         self.svc.expect("im/sessions")
-        self.svc.expect_none(topic="im/user/+/+", timeout=0.5)
+        self.svc.expect_none(topic="im/archive", timeout=0.5)
+
+    def test_archive_stream_carries_messages_and_commands_in_order(self):
+        alice = self.stack.client("alice")
+        bob = self.stack.client("bob")
+        bob.subscribe("im/user/bob/+")
+        self.svc.subscribe("im/archive")
+        alice.publish("im/user/bob", "one", user_properties={"ref": "r1"})
+        alice.publish("im/all", "to the room")
+        alice.publish("im/cmd/alice", "history bob")
+        records = []
+        while len(records) < 3:
+            records.extend(imtest.archive_records(self.svc.expect("im/archive").payload))
+        self.assertEqual([(r["kind"], r["from"], r["to"], r["body"], r["ref"]) for r in records],
+                         [("d", "alice", "bob", b"one", "r1"), ("b", "alice", "", b"to the room", ""),
+                          ("c", "alice", "", b"history bob", "")])
+        self.assertEqual(records[0]["flags"], "")  # bob held his inbox: live, not offline
+        self.assertEqual(bob.expect("im/user/bob/alice").props["id"], records[0]["id"])
 
     def test_control_from_users_ignored(self):
         rc, out = self.stack.mosquitto_pub("alice", "$CONTROL/imchat/v1",

@@ -141,7 +141,8 @@ class Eavesdropping(imtest.StackTest):
         spy = self.stack.client("alice")
         must_refuse = ["im/user/bob/+", "im/user/bob/#", "im/user/bob/carol", "im/svc/bob",
                        "im/cmd/bob", "im/cmd/+", "im/login/#", "im/logout/+",
-                       "im/sessions", "$share/g/im/user/bob/+", "$share/g/im/user/+/+",
+                       "im/sessions", "im/archive", "$share/g/im/archive",
+                       "$share/g/im/user/bob/+", "$share/g/im/user/+/+",
                        "$share/g/#", "$share/g/im/svc/+", "$CONTROL/#", "$SYS/#",
                        "$SYS/broker/version"]
         for f in must_refuse:
@@ -157,6 +158,11 @@ class Eavesdropping(imtest.StackTest):
         bob.expect("im/user/bob/carol", predicate=lambda m: m.payload == secret.encode())
         self.stack.service_client().publish("im/svc/bob", secret)
         bob.expect("im/svc/bob", predicate=lambda m: m.payload == secret.encode())
+        # Chat messages and commands travel to the service on im/archive: not to the spy.
+        archive = self.stack.service_client()
+        archive.subscribe("im/archive")
+        bob.publish("im/cmd/bob", "nick " + secret)
+        archive.expect("im/archive", predicate=lambda m: secret.encode() in m.payload)
         spy.expect_none(timeout=1.0, topic="im/user/bob/#")
         spy.expect_none(timeout=0.1, topic="im/svc/bob")
         self.assertNotIn(secret.encode(), b"".join(payloads(spy)))
@@ -492,6 +498,41 @@ class RemovedUser(imtest.StackTest):
         carol = self.stack.client("carol")
         carol.publish("im/user/alice", "after reload")
         alice.expect("im/user/alice/carol", predicate=lambda m: m.payload == b"after reload")
+
+
+class ForgedArchive(imtest.StackTest):
+    """The archive stream (plugin -> service) cannot be written by users: no forged
+    history, no forged offline messages, whatever the protocol or QoS."""
+
+    def test_users_cannot_feed_the_service(self):
+        carol = self.stack.chat_client("carol")
+        carol.command("history bob")
+        self.assertEqual(carol.expect_svc("reply")["messages"], [])
+        carol.disconnect()
+        secret = marker()
+        body = secret.encode()
+        forged = (b"IMA1\n" + b"do x-1 1 bob carol 0 %d\n" % len(body) + body + b"\n" +
+                  b"c- - 1 carol - 0 13\nnick hijacked\n")
+        for version in ("mqttv5", "mqttv311"):
+            for extra in ((), ("-r",)):
+                rc, out = self.stack.mosquitto_pub("alice", "im/archive", forged.decode(),
+                                                   version=version, extra=extra)
+                if version == "mqttv5":
+                    self.assertIn("RC:135", out, (version, extra))
+        # A legitimate message afterwards goes through, so the service was listening.
+        bob = self.stack.chat_client("bob")
+        bob.publish("im/user/carol", "real one")
+        carol = self.stack.client("carol")
+        carol.subscribe("im/svc/carol")
+        carol.subscribe("im/user/carol/+")
+        welcome = carol.expect_svc("welcome")
+        self.assertEqual(welcome["queued"], 1)
+        self.assertEqual(carol.expect("im/user/carol/bob").payload, b"real one")
+        carol.command("history bob")
+        texts = [m["text"] for m in carol.expect_svc("reply")["messages"]]
+        self.assertEqual(texts, ["real one"])
+        self.assertNotIn(secret, self.stack.server_log())
+        self.assertNotIn("command carol: nick", self.stack.server_log())
 
 
 class HistoryPrivacy(imtest.StackTest):

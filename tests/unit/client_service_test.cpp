@@ -45,6 +45,23 @@ TEST_CASE("client state: delivery statuses are matched to what was sent by ref",
   CHECK(lines[0].to == "bob");
 }
 
+TEST_CASE("client state: one status for several messages gives a line per message", "[unit]") {
+  ChatState s("alice");
+  const std::string ref1 = Type(s, "/msg bob first").publish.at(0).ref;
+  const std::string ref2 = Type(s, "/msg bob second").publish.at(0).ref;
+  CHECK(s.AwaitingReplies() == 2);
+  // As the broker coalesces them (topics.md): ids and refs side by side; a message
+  // sent without a ref (another client of alice's) has "" there.
+  const std::string j =
+      R"({"type":"status","id":"m1","ids":["m1","m2","m3"],"refs":[")" + ref1 + R"(","",")" + ref2 +
+      R"("],"to":"bob","status":"delivered","text":"3 messages delivered to bob"})";
+  CHECK(Receive(s, Msg("im/svc/alice", j)) == Strings{"12:00:01 -- delivered to bob: first",
+                                                      "12:00:01 -- delivered to bob",
+                                                      "12:00:01 -- delivered to bob: second"});
+  CHECK(s.AwaitingReplies() == 0);
+  CHECK(Receive(s, Msg("im/svc/alice", j)).empty());  // repeated: shown once
+}
+
 TEST_CASE("client state: the welcome and notices", "[unit]") {
   ChatState s("alice");
   CHECK(

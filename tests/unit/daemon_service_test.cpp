@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "archive_stream.h"
 #include "mqtt_link.h"
 #include "server_log.h"
 #include "service.h"
@@ -14,7 +15,44 @@
 
 namespace {
 
+using imchat::ArchiveRecord;
 using nlohmann::json;
+
+ArchiveRecord Direct(const std::string& from, const std::string& to, const std::string& body,
+                     const std::string& id, std::int64_t ts = 0, bool offline = false) {
+  ArchiveRecord r;
+  r.kind = ArchiveRecord::Kind::kDirect;
+  r.from = from;
+  r.to = to;
+  r.body = body;
+  r.id = id;
+  r.ts = ts;
+  r.offline = offline;
+  return r;
+}
+
+ArchiveRecord Broadcast(const std::string& from, const std::string& body, const std::string& id) {
+  ArchiveRecord r;
+  r.kind = ArchiveRecord::Kind::kBroadcast;
+  r.from = from;
+  r.body = body;
+  r.id = id;
+  return r;
+}
+
+ArchiveRecord Command(const std::string& user, const std::string& line) {
+  ArchiveRecord r;
+  r.kind = ArchiveRecord::Kind::kCommand;
+  r.from = user;
+  r.body = line;
+  return r;
+}
+
+std::string Batch(const std::vector<ArchiveRecord>& records) {
+  std::string batch;
+  for (const ArchiveRecord& r : records) imchat::AppendArchiveRecord(&batch, r);
+  return batch;
+}
 
 struct Sent {
   std::string topic, payload;
@@ -68,6 +106,10 @@ struct Fixture {
     service.reset();
     store.reset();
     for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+  }
+  // One batch of the plugin's archive stream (not committed: the caller ends the batch).
+  void Archive(const std::vector<ArchiveRecord>& records) {
+    service->OnMessage({"im/archive", Batch(records), {}, false});
   }
   void Event(const std::string& topic, const json& j) {
     service->OnMessage({topic, j.dump(), {}, false});
@@ -160,13 +202,12 @@ TEST_CASE("a snapshot after reconnecting marks missing users lost", "[unit]") {
 
 TEST_CASE("offline messages are acked after commit, then replayed in order on inbox", "[unit]") {
   Fixture f;
+  std::vector<ArchiveRecord> batch;
   for (int i = 1; i <= 3; ++i) {
-    f.service->OnMessage(
-        {"im/user/bob/alice",
-         "msg" + std::to_string(i),
-         {{"id", "id" + std::to_string(i)}, {"ts", std::to_string(500 + i)}, {"offline", "1"}},
-         false});
+    batch.push_back(
+        Direct("alice", "bob", "msg" + std::to_string(i), "id" + std::to_string(i), 500 + i, true));
   }
+  f.Archive(batch);
   CHECK(f.link.On("$CONTROL/imchat/v1").size() == 2);  // nothing acked before the commit
   CHECK(f.Statuses("alice").empty());
   f.service->EndBatch();
@@ -214,12 +255,12 @@ TEST_CASE("offline messages are acked after commit, then replayed in order on in
 
 TEST_CASE("a resent message already stored is acked again but not queued twice", "[unit]") {
   Fixture f;
-  imchat::InMessage m{
-      "im/user/bob/alice", "x", {{"id", "r1"}, {"ts", "5"}, {"offline", "1"}}, false};
-  f.service->OnMessage(m);
+  ArchiveRecord m = Direct("alice", "bob", "x", "r1", 5, true);
+  f.Archive({m});
   f.service->EndBatch();
-  m.props = {{"id", "r1"}, {"ts", "5"}, {"resend", "1"}};
-  f.service->OnMessage(m);
+  m.offline = false;
+  m.resend = true;
+  f.Archive({m});
   f.service->EndBatch();
   auto control = f.link.On("$CONTROL/imchat/v1");
   CHECK(control.back().Json() == json{{"op", "stored"}, {"ids", {"r1"}}});
@@ -230,15 +271,15 @@ TEST_CASE("a resent message already stored is acked again but not queued twice",
 TEST_CASE("live messages are archived without a status (the broker sent it); commands get replies",
           "[unit]") {
   Fixture f;
-  f.service->OnMessage({"im/user/bob/alice", "hi", {{"id", "L1"}, {"ref", "r9"}}, false});
+  ArchiveRecord live = Direct("alice", "bob", "hi", "L1");
+  live.ref = "r9";
+  f.Archive({live});
   f.service->EndBatch();
   CHECK(f.Statuses("alice").empty());
   CHECK(f.store->QueueSize("bob") == 0);
   f.Login("bob", 1);
-  f.service->OnMessage({"im/cmd/alice", "block bob", {}, false});
-  f.service->OnMessage({"im/cmd/alice", "who", {}, false});
-  f.service->OnMessage({"im/cmd/alice", "history bob", {}, false});
-  f.service->OnMessage({"im/cmd/alice", "history carol", {}, false});
+  f.Archive({Command("alice", "block bob"), Command("alice", "who")});
+  f.Archive({Command("alice", "history bob"), Command("alice", "history carol")});
   auto replies = f.link.On("im/svc/alice");
   REQUIRE(replies.size() == 4);
   CHECK(replies[0].Json()["ok"] == true);
@@ -261,7 +302,7 @@ TEST_CASE("idle users get a notice and a kick once", "[unit]") {
   f.Login("alice", 1);
   f.Login("bob", 2);
   f.now += 6000;
-  f.service->OnMessage({"im/all/bob", "still here", {{"id", "b1"}}, false});
+  f.Archive({Broadcast("bob", "still here", "b1")});
   f.now += 5000;
   f.service->Tick();
   f.now += 1000;
@@ -313,4 +354,31 @@ TEST_CASE("the welcome names at most 100 online users; online_count has them all
   CHECK(j["online_count"] == 150);
   CHECK(j["text"].get<std::string>().find("user1000, user1001") != std::string::npos);
   CHECK(j["text"].get<std::string>().find(" and 130 more.") != std::string::npos);
+}
+
+TEST_CASE("an archive batch is handled in order: a command sees the messages before it", "[unit]") {
+  Fixture f;
+  f.Archive({Direct("alice", "bob", "one", "m1"), Command("alice", "history bob"),
+             Direct("alice", "bob", "two", "m2"), Broadcast("alice", "all of you", "m3"),
+             Command("alice", "history all")});
+  auto replies = f.link.On("im/svc/alice");
+  REQUIRE(replies.size() == 2);
+  REQUIRE(replies[0].Json()["messages"].size() == 1);
+  CHECK(replies[0].Json()["messages"][0]["text"] == "one");
+  REQUIRE(replies[1].Json()["messages"].size() == 1);
+  CHECK(replies[1].Json()["messages"][0]["text"] == "all of you");
+}
+
+TEST_CASE("a damaged archive batch keeps the records before the damage and logs why", "[unit]") {
+  Fixture f;
+  std::string batch = Batch({Direct("alice", "bob", "kept", "m1", 7, true)});
+  batch += "d- m2 8 alice bob 0 999\ncut short";
+  f.service->OnMessage({"im/archive", batch, {}, false});
+  f.service->EndBatch();
+  CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(f.link.On("$CONTROL/imchat/v1").back().Json() == json{{"op", "stored"}, {"ids", {"m1"}}});
+  // Chat topics are not a way in: the service reads messages from the archive stream only.
+  f.service->OnMessage({"im/user/bob/alice", "forged", {{"id", "x"}, {"offline", "1"}}, false});
+  f.service->EndBatch();
+  CHECK(f.store->QueueSize("bob") == 1);
 }

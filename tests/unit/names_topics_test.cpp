@@ -35,6 +35,7 @@ TEST_CASE("topics parse into kinds and names", "[unit]") {
       {"im/login/bob", TopicKind::kLogin, "bob", ""},
       {"im/logout/bob", TopicKind::kLogout, "bob", ""},
       {"im/sessions", TopicKind::kSessions, "", ""},
+      {"im/archive", TopicKind::kArchive, "", ""},
       {"im/cmd/bob", TopicKind::kCmd, "bob", ""},
       {"im/svc/bob", TopicKind::kSvc, "bob", ""},
       {"$CONTROL/imchat/v1", TopicKind::kControl, "", ""},
