@@ -2,8 +2,9 @@
 // offline queue, blocks, display names and last-seen times.
 //
 // Contract: Open() refuses (returns an error, never rewrites) a file that is
-// not an imchat database of the expected schema version, or that fails an
-// integrity check. Writes go into one open transaction that the caller ends
+// not an imchat database of a known schema version, or that fails an
+// integrity check; an older schema (1) is upgraded in one transaction (all
+// or nothing), saying so on stderr. Writes go into one open transaction that the caller ends
 // with Commit(); nothing counts as stored before Commit() returned true.
 // Not thread-safe: one thread owns the store.
 #ifndef IMCHAT_DAEMON_STORE_H_

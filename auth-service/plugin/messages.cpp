@@ -85,8 +85,18 @@ int InboxClients(const State& state, const std::string& name) {
   return n;
 }
 
+// "<plugin start, base36>-<counter, 8 base36 digits>": ids of one broker run
+// sort in send order (and runs by start time), so the service's id index
+// grows at its end instead of taking inserts all over it.
 std::string NextMessageId(State& state) {
-  return state.id_prefix + "-" + std::to_string(state.next_message++);
+  static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  char counter[8];
+  std::uint64_t n = state.next_message++;
+  for (int i = 7; i >= 0; --i) {
+    counter[i] = kDigits[n % 36];
+    n /= 36;
+  }
+  return state.id_prefix + "-" + std::string(counter, sizeof counter);
 }
 
 int ServiceMessage(State& state, mosquitto_evt_message* ed) {

@@ -1,4 +1,5 @@
 // Store: schema check, idempotent archive, offline queue order, blocks, users.
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -107,4 +108,107 @@ TEST_CASE("store refuses garbage and foreign databases without touching them", "
   std::ifstream in(db.path, std::ios::binary);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(content == garbage);
+}
+
+namespace {
+
+// Runs `sql` on a database file directly, as an older imchat-service (or another
+// program) would have written it.
+void RawSql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* msg = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
+  INFO((msg ? msg : ""));
+  sqlite3_free(msg);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+// The schema imchat-service wrote before version 2.
+const char* kSchemaV1 = R"sql(
+PRAGMA journal_mode=WAL;
+BEGIN;
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE messages(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  sender TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  ref TEXT NOT NULL DEFAULT '',
+  pending INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX messages_pending ON messages(recipient, pending, ts, seq);
+CREATE INDEX messages_pair ON messages(sender, recipient, seq);
+CREATE TABLE blocks(blocker TEXT NOT NULL, blocked TEXT NOT NULL, PRIMARY KEY(blocker, blocked));
+CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '',
+  last_seen INTEGER NOT NULL DEFAULT 0, online INTEGER NOT NULL DEFAULT 0,
+  since INTEGER NOT NULL DEFAULT 0);
+INSERT INTO meta VALUES('application','imchat');
+INSERT INTO meta VALUES('schema_version','1');
+COMMIT;
+)sql";
+
+}  // namespace
+
+TEST_CASE("store upgrades a schema 1 database keeping queue, history and blocks", "[unit]") {
+  TempDb db;
+  RawSql(db.path, kSchemaV1);
+  RawSql(db.path,
+         "INSERT INTO messages(id,sender,recipient,ts,body,ref,pending) VALUES"
+         "('q2','alice','bob',200,'second','r2',1),('q1','alice','bob',100,'first','r1',1),"
+         "('l1','bob','alice',150,'live','',0),('b1','carol','',160,'room',''  ,0);"
+         "INSERT INTO blocks VALUES('alice','dave');"
+         "INSERT INTO users VALUES('bob','Bob B.',99,0,50);");
+  std::string error;
+  auto store = imchat::Store::Open(db.path, &error);
+  REQUIRE(store);
+  CHECK(store->MetaInt("schema_version") == 2);
+  auto queue = store->Queue("bob", 10);
+  REQUIRE(queue.size() == 2);
+  CHECK(queue[0].id == "q1");
+  CHECK(queue[0].ref == "r1");
+  CHECK(queue[1].id == "q2");
+  auto history = store->History("alice", "bob", 10);
+  REQUIRE(history.size() == 3);
+  CHECK(history[0].id == "q2");  // seq kept: arrival order as before
+  CHECK(history[2].id == "l1");
+  REQUIRE(store->History("bob", "", 10).size() == 1);
+  CHECK(store->Blocks().size() == 1);
+  REQUIRE(store->Users().size() == 1);
+  CHECK(store->Users()[0].display == "Bob B.");
+  // New rows continue after the old ones.
+  using R = imchat::Store::AddResult;
+  CHECK(store->AddMessage(Msg("n1", "bob", "alice", 300, "new"), false) == R::kAdded);
+  CHECK(store->AddMessage(Msg("q1", "alice", "bob", 100, "first"), true) == R::kDuplicate);
+  REQUIRE(store->Commit(&error));
+  CHECK(store->History("alice", "bob", 1)[0].id == "n1");
+  store.reset();
+  // Opening again finds version 2 and changes nothing.
+  store = imchat::Store::Open(db.path, &error);
+  REQUIRE(store);
+  CHECK(store->QueueSize("bob") == 2);
+}
+
+TEST_CASE("store refuses a schema version it does not know", "[unit]") {
+  TempDb db;
+  RawSql(db.path, kSchemaV1);
+  RawSql(db.path, "UPDATE meta SET value='3' WHERE key='schema_version'");
+  std::string error;
+  CHECK_FALSE(imchat::Store::Open(db.path, &error));
+  CHECK_THAT(error, Catch::Contains("schema version '3'"));
+}
+
+TEST_CASE("store history with oneself lists each note once", "[unit]") {
+  TempDb db;
+  std::string error;
+  auto store = imchat::Store::Open(db.path, &error);
+  REQUIRE(store);
+  store->AddMessage(Msg("s1", "alice", "alice", 1, "note"), false);
+  store->AddMessage(Msg("s2", "alice", "bob", 2, "to bob"), false);
+  REQUIRE(store->Commit(&error));
+  auto notes = store->History("alice", "alice", 10);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].id == "s1");
 }
