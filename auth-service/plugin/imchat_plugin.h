@@ -4,6 +4,8 @@
 #ifndef IMCHAT_PLUGIN_IMCHAT_PLUGIN_H_
 #define IMCHAT_PLUGIN_IMCHAT_PLUGIN_H_
 
+#include <time.h>
+
 #include <cstdint>
 #include <ctime>
 #include <deque>
@@ -74,6 +76,10 @@ struct Outbound {
   std::vector<StatusGroup> statuses;
   std::unordered_map<std::string, std::size_t> status_index;  // "sender/to" -> statuses[i]
   std::int64_t last_flush_us = -1000000;                      // steady clock
+  // Wakes the broker's loop when held work is due (StartWakeUp); 0: none.
+  int wake_signal = 0;
+  timer_t wake_timer{};
+  std::int64_t wake_due_us = 0;  // steady clock; a pending wake-up is due then
 };
 
 struct State {
@@ -155,6 +161,10 @@ void SendArchiveTo(const char* client_id, const std::vector<ArchiveRecord>& reco
 void QueueDelivered(State& state, const std::string& sender, const std::string& to,
                     const std::string& id, const std::string& ref);
 void FlushStatuses(State& state);
+// The wake-up timer of outbound.cpp (a real-time signal to the broker's own
+// process); false (logged) when none could be set up, which only delays flushes.
+bool StartWakeUp(State& state);
+void StopWakeUp(State& state);
 
 // --- messages.cpp: resend held offline messages to the service's client id.
 void ResendPending(State& state, const char* service_client_id);

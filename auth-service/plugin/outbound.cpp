@@ -9,12 +9,18 @@
 // private-message rate was a third of plain Mosquitto's. Now what arrives
 // within a millisecond of the last flush waits for the first TICK a
 // millisecond after it; a message after a quiet millisecond goes at the next
-// TICK, as quick as before. The broker runs TICK after every loop iteration
-// and its loop wakes at least every 100 ms, so nothing waits longer than that
-// (only when a burst ends and nothing else arrives; under load, iterations
-// follow each other within microseconds).
+// TICK, as quick as before.
+//
+// The broker runs TICK after each loop iteration, but an idle broker sleeps up
+// to 100 ms in epoll_wait: the end of a burst would wait that long. So while
+// work is held, a one-shot timer sends the broker a real-time signal when the
+// millisecond is up; the signal (its handler does nothing) ends epoll_wait
+// early, which Mosquitto does not block for signals other than INT, TERM,
+// HUP, USR1 and USR2. Without a free signal the 100 ms bound remains.
+#include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "imchat_plugin.h"
@@ -49,10 +55,11 @@ void PublishArchive(const char* client_id, const std::string& bytes) {
     return;
   }
   std::memcpy(payload, bytes.data(), bytes.size());
-  // The broker owns the payload from here, also on failure.
+  // On success the broker owns the payload; on failure (out of memory) it is still ours.
   int rc = mosquitto_broker_publish(client_id, kArchiveTopic, static_cast<int>(bytes.size()),
                                     payload, 1, false, nullptr);
   if (rc != MOSQ_ERR_SUCCESS) {
+    mosquitto_free(payload);
     mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: cannot hand %zu bytes of archive to the broker: %s",
                          bytes.size(), mosquitto_strerror(rc));
   }
@@ -72,7 +79,54 @@ void PublishStatus(const Outbound::StatusGroup& g) {
   PublishJson(nullptr, SvcTopic(g.sender), status);
 }
 
+void OnWakeSignal(int) {}  // interrupting epoll_wait is all it is for
+
+// Arms the one-shot wake-up for `due_us` (steady clock) unless one is pending.
+void ArmWakeUp(Outbound& out, std::int64_t now_us, std::int64_t due_us) {
+  if (!out.wake_signal || out.wake_due_us > now_us) return;
+  struct itimerspec when = {};
+  const std::int64_t in_us = std::max<std::int64_t>(due_us - now_us, 50);
+  when.it_value.tv_sec = in_us / 1000000;
+  when.it_value.tv_nsec = (in_us % 1000000) * 1000;
+  if (timer_settime(out.wake_timer, 0, &when, nullptr) == 0) out.wake_due_us = due_us;
+}
+
 }  // namespace
+
+bool StartWakeUp(State& state) {
+  Outbound& out = state.outbound;
+  for (int sig = SIGRTMIN + 2; sig <= SIGRTMAX; ++sig) {
+    struct sigaction current = {};
+    if (sigaction(sig, nullptr, &current) != 0) continue;
+    if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;  // in use
+    struct sigaction action = {};
+    action.sa_handler = OnWakeSignal;
+    action.sa_flags = SA_RESTART;  // other system calls carry on as if nothing happened
+    sigemptyset(&action.sa_mask);
+    if (sigaction(sig, &action, nullptr) != 0) continue;
+    struct sigevent event = {};
+    event.sigev_notify = SIGEV_SIGNAL;
+    event.sigev_signo = sig;
+    if (timer_create(CLOCK_MONOTONIC, &event, &out.wake_timer) != 0) {
+      signal(sig, SIG_DFL);
+      break;
+    }
+    out.wake_signal = sig;
+    return true;
+  }
+  mosquitto_log_printf(MOSQ_LOG_WARNING,
+                       "imchat: no wake-up timer (no free real-time signal); statuses and the "
+                       "archive stream may wait up to 0.1 s after a burst");
+  return false;
+}
+
+void StopWakeUp(State& state) {
+  Outbound& out = state.outbound;
+  if (!out.wake_signal) return;
+  timer_delete(out.wake_timer);
+  signal(out.wake_signal, SIG_DFL);
+  out.wake_signal = 0;
+}
 
 void QueueArchive(State& state, const ArchiveRecord& record) {
   Outbound& out = state.outbound;
@@ -142,7 +196,10 @@ int OnOutboundTick(int event, void* event_data, void* userdata) {
   Outbound& out = state.outbound;
   if (out.archive.empty() && out.statuses.empty()) return MOSQ_ERR_SUCCESS;
   const std::int64_t now = MonoUs();
-  if (now - out.last_flush_us < kHoldUs) return MOSQ_ERR_SUCCESS;
+  if (now - out.last_flush_us < kHoldUs) {
+    ArmWakeUp(out, now, out.last_flush_us + kHoldUs);
+    return MOSQ_ERR_SUCCESS;
+  }
   FlushArchive(state);
   FlushStatuses(state);
   out.last_flush_us = now;

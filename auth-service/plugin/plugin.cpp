@@ -191,6 +191,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
                          "imchat: this broker does not export handle__disconnect; every logout "
                          "will read \"lost\" instead of \"quit\"");
   }
+  imchat::plugin::StartWakeUp(*state);
   g_state = state.release();
   *userdata = g_state;
   return MOSQ_ERR_SUCCESS;
@@ -218,6 +219,7 @@ int mosquitto_plugin_cleanup(void* userdata, mosquitto_opt* options, int option_
     };
     for (const auto& c : callbacks) mosquitto_callback_unregister(state->id, c.event, c.cb, c.data);
     imchat::plugin::SaveSessionOwners(*state, true);
+    imchat::plugin::StopWakeUp(*state);
   }
   delete state;
   g_state = nullptr;
