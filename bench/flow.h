@@ -20,6 +20,9 @@ struct FlowSpec {
   size_t payload = 64;
   double timeout_s = 60;
   bool wait_archive = false;  // stack: also wait until the daemon archived every message
+  // stack: SIGSTOP the daemon while sending, SIGCONT once all are delivered; archive_seconds
+  // then times only its catching up with the backlog (its own ingest rate, the broker idle).
+  bool pause_daemon = false;
 };
 
 struct FlowResult {
@@ -32,7 +35,7 @@ struct FlowResult {
   long lost = 0, duplicates = 0, out_of_order = 0;
   // Share of one core used during the run.
   double generator_cpu = 0, broker_cpu = 0, daemon_cpu = 0;
-  double archive_seconds = 0;  // first send to last message archived
+  double archive_seconds = 0;  // first send (or the daemon's resume) to last message archived
   long archive_backlog = 0;    // not yet archived when the last delivery arrived
 };
 

@@ -1,15 +1,20 @@
-// epoll-driven libmosquitto clients. libmosquitto only queues packets published from inside
-// its callbacks, so clients that gained output are marked dirty and their write interest is
-// refreshed after each dispatch round.
+// The generator's MQTT 5 client and its epoll loop. Packets are encoded into a per-socket
+// output buffer and written once per dispatch round; input is read in large chunks and parsed
+// packet by packet (MQTT 5, OASIS standard, sections 3.1-3.14).
 #include "load_loop.h"
 
-#include <mosquitto.h>
-#include <mqtt_protocol.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace imchat::bench {
 
@@ -21,41 +26,222 @@ int64_t NowNs() {
 
 namespace {
 
-LoadClient* Self(void* userdata) { return static_cast<LoadClient*>(userdata); }
+constexpr uint8_t kConnect = 0x10, kConnack = 0x20, kPublish = 0x30, kPuback = 0x40,
+                  kSubscribe = 0x82, kSuback = 0x90, kPingreq = 0xC0, kPingresp = 0xD0,
+                  kDisconnect = 0xE0;
+// The broker allows 100 in flight per client (max_inflight_messages); so do we.
+constexpr int kReceiveMaximum = 100;
 
-struct LibInit {
-  LibInit() { mosquitto_lib_init(); }
-};
+void PutU16(std::string* out, unsigned v) {
+  out->push_back(static_cast<char>((v >> 8) & 0xff));
+  out->push_back(static_cast<char>(v & 0xff));
+}
+
+void PutString(std::string* out, const std::string& s) {
+  PutU16(out, static_cast<unsigned>(s.size()));
+  out->append(s);
+}
+
+void PutVarint(std::string* out, size_t v) {
+  do {
+    uint8_t b = v % 128;
+    v /= 128;
+    if (v) b |= 0x80;
+    out->push_back(static_cast<char>(b));
+  } while (v);
+}
+
+// Fixed header + body.
+void PutPacket(std::string* out, uint8_t header, const std::string& body) {
+  out->push_back(static_cast<char>(header));
+  PutVarint(out, body.size());
+  out->append(body);
+}
+
+// Reads a variable byte integer at p[*i]; false when incomplete or malformed.
+bool GetVarint(const uint8_t* p, size_t n, size_t* i, size_t* value) {
+  size_t v = 0, mult = 1;
+  for (int k = 0; k < 4; ++k) {
+    if (*i >= n) return false;
+    uint8_t b = p[(*i)++];
+    v += (b & 0x7f) * mult;
+    if (!(b & 0x80)) {
+      *value = v;
+      return true;
+    }
+    mult *= 128;
+  }
+  return false;
+}
+
+unsigned GetU16(const uint8_t* p) { return (unsigned{p[0]} << 8) | p[1]; }
 
 }  // namespace
 
+int LoadClient::NextMid() {
+  next_mid_ = next_mid_ % 65535 + 1;
+  return next_mid_;
+}
+
+void LoadClient::WritePublish(const std::string& topic, const void* payload, int len, int qos,
+                              int mid) {
+  const size_t body = 2 + topic.size() + (qos > 0 ? 2 : 0) + 1 + static_cast<size_t>(len);
+  out_.push_back(static_cast<char>(kPublish | (qos << 1)));
+  PutVarint(&out_, body);
+  PutString(&out_, topic);
+  if (qos > 0) PutU16(&out_, static_cast<unsigned>(mid));
+  out_.push_back(0);  // no properties
+  out_.append(static_cast<const char*>(payload), static_cast<size_t>(len));
+}
+
 bool LoadClient::Publish(const std::string& topic, const void* payload, int len, int qos) {
-  int rc = mosquitto_publish(mosq_, nullptr, topic.c_str(), len, payload, qos, false);
+  if (state_ != State::kConnected) return false;
+  if (qos > 0 && (in_flight_ >= send_max_ || !waiting_.empty())) {
+    waiting_.push_back(
+        {topic, std::string(static_cast<const char*>(payload), static_cast<size_t>(len))});
+    return true;
+  }
+  if (qos > 0) ++in_flight_;
+  WritePublish(topic, payload, len, qos > 1 ? 1 : qos, qos > 0 ? NextMid() : 0);
   loop_->MarkDirty(this);
-  return rc == MOSQ_ERR_SUCCESS;
+  return true;
 }
 
 bool LoadClient::Subscribe(const std::vector<std::string>& filters, int qos) {
-  std::vector<char*> subs;
-  for (const auto& f : filters) subs.push_back(const_cast<char*>(f.c_str()));
-  int rc = mosquitto_subscribe_multiple(mosq_, nullptr, static_cast<int>(subs.size()), subs.data(),
-                                        qos, 0, nullptr);
+  if (state_ != State::kConnected) return false;
+  std::string body;
+  PutU16(&body, static_cast<unsigned>(NextMid()));
+  body.push_back(0);  // no properties
+  for (const std::string& f : filters) {
+    PutString(&body, f);
+    body.push_back(static_cast<char>(qos > 1 ? 1 : qos));
+  }
+  PutPacket(&out_, kSubscribe, body);
   loop_->MarkDirty(this);
-  return rc == MOSQ_ERR_SUCCESS;
+  return true;
 }
 
 void LoadClient::Disconnect() {
-  mosquitto_disconnect(mosq_);
+  if (state_ != State::kConnected && state_ != State::kWaitConnack) return;
+  out_.push_back(static_cast<char>(kDisconnect));
+  out_.push_back(0);
+  state_ = State::kClosing;
   loop_->MarkDirty(this);
 }
 
-LoadLoop::LoadLoop(std::string host, int port)
-    : host_(std::move(host)), port_(port), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
-  static LibInit init;
+bool LoadClient::HandleInput() {
+  const auto* p = reinterpret_cast<const uint8_t*>(in_.data());
+  const size_t n = in_.size();
+  size_t pos = 0;
+  while (pos < n) {
+    size_t i = pos + 1, len = 0;
+    if (!GetVarint(p, n, &i, &len)) {
+      if (i - pos > 4) return false;  // a length of more than 4 bytes
+      break;                          // incomplete header
+    }
+    if (n - i < len) break;  // incomplete body
+    if (!HandlePacket(p[pos], p + i, len)) return false;
+    if (state_ == State::kClosed) return true;
+    pos = i + len;
+  }
+  in_.erase(0, pos);
+  return true;
 }
 
+bool LoadClient::HandlePacket(uint8_t header, const uint8_t* p, size_t n) {
+  switch (header & 0xf0) {
+    case kPublish: {
+      const int qos = (header >> 1) & 3;
+      if (n < 2) return false;
+      const size_t tlen = GetU16(p);
+      size_t i = 2 + tlen;
+      if (i > n) return false;
+      std::string topic(reinterpret_cast<const char*>(p + 2), tlen);
+      int mid = 0;
+      if (qos > 0) {
+        if (i + 2 > n) return false;
+        mid = static_cast<int>(GetU16(p + i));
+        i += 2;
+      }
+      size_t plen = 0;
+      if (!GetVarint(p, n, &i, &plen) || i + plen > n) return false;
+      i += plen;  // properties (id, ts, ...) are not needed here
+      if (on_message) {
+        on_message(topic.c_str(), reinterpret_cast<const char*>(p + i), static_cast<int>(n - i));
+      }
+      if (qos == 1) {
+        out_.push_back(static_cast<char>(kPuback));
+        out_.push_back(2);
+        PutU16(&out_, static_cast<unsigned>(mid));
+        loop_->MarkDirty(this);
+      }
+      return qos < 2;  // the generator subscribes at QoS 1 at most
+    }
+    case kPuback: {
+      if (n < 2) return false;
+      const int mid = static_cast<int>(GetU16(p));
+      if (in_flight_ > 0) --in_flight_;
+      while (!waiting_.empty() && in_flight_ < send_max_) {
+        ++in_flight_;
+        const Queued& q = waiting_.front();
+        WritePublish(q.topic, q.payload.data(), static_cast<int>(q.payload.size()), 1, NextMid());
+        waiting_.pop_front();
+        loop_->MarkDirty(this);
+      }
+      if (on_publish) on_publish(mid);
+      return true;
+    }
+    case kConnack: {
+      if (n < 2) return false;
+      const int reason = p[1];
+      size_t i = 2, plen = 0;
+      if (n > 2 && GetVarint(p, n, &i, &plen)) {
+        const size_t end = std::min(n, i + plen);
+        // Only Receive Maximum (0x21) matters; stop at the first property we cannot size.
+        while (i < end) {
+          const uint8_t id = p[i++];
+          if (id == 0x21 && i + 2 <= end) {
+            send_max_ = static_cast<int>(GetU16(p + i));
+            i += 2;
+          } else if (id == 0x24 || id == 0x25 || id == 0x28 || id == 0x29 || id == 0x2A ||
+                     id == 0x01 || id == 0x17 || id == 0x19) {
+            i += 1;
+          } else if (id == 0x13 || id == 0x22 || id == 0x23) {
+            i += 2;
+          } else if (id == 0x11 || id == 0x27 || id == 0x02 || id == 0x18) {
+            i += 4;
+          } else {
+            break;
+          }
+        }
+      }
+      if (send_max_ < 1) send_max_ = 65535;
+      state_ = reason == 0 ? State::kConnected : State::kClosing;
+      if (reason != 0) failed_ = true;
+      if (on_connect) on_connect(reason);
+      return true;
+    }
+    case kSuback:
+      if (n < 2) return false;
+      if (on_subscribe) on_subscribe(static_cast<int>(GetU16(p)));
+      return true;
+    case kPingresp:
+      return true;
+    case kDisconnect:
+      state_ = State::kClosing;
+      return true;
+    default:
+      return false;
+  }
+}
+
+LoadLoop::LoadLoop(std::string host, int port)
+    : host_(std::move(host)), port_(port), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {}
+
 LoadLoop::~LoadLoop() {
-  for (auto& c : clients_) mosquitto_destroy(c->mosq_);
+  for (auto& c : clients_) {
+    if (c->fd_ >= 0) close(c->fd_);
+  }
   close(epoll_fd_);
 }
 
@@ -63,72 +249,82 @@ LoadClient* LoadLoop::Add(const ClientOptions& options) {
   std::unique_ptr<LoadClient> client(new LoadClient());
   client->options_ = options;
   client->loop_ = this;
-  LoadClient* c = client.get();
-  c->mosq_ = mosquitto_new(options.client_id.c_str(), options.clean_start, c);
-  mosquitto_int_option(c->mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-  // The broker allows 100 in flight per client (max_inflight_messages); let both directions use it.
-  mosquitto_int_option(c->mosq_, MOSQ_OPT_RECEIVE_MAXIMUM, 100);
-  mosquitto_int_option(c->mosq_, MOSQ_OPT_SEND_MAXIMUM, 100);
-  // Like the broker (set_tcp_nodelay): without it Nagle holds small packets for the peer's
-  // delayed ACK, adding ~40 ms whenever a client both sends and receives.
-  mosquitto_int_option(c->mosq_, MOSQ_OPT_TCP_NODELAY, 1);
-  if (!options.username.empty()) {
-    mosquitto_username_pw_set(c->mosq_, options.username.c_str(), options.password.c_str());
-  }
-  mosquitto_connect_v5_callback_set(
-      c->mosq_, [](mosquitto*, void* self, int rc, int, const mosquitto_property*) {
-        LoadClient* me = Self(self);
-        me->connected_ = rc == 0;
-        if (rc != 0) me->failed_ = true;
-        if (me->on_connect) me->on_connect(rc);
-      });
-  mosquitto_message_callback_set(c->mosq_, [](mosquitto*, void* self, const mosquitto_message* m) {
-    LoadClient* me = Self(self);
-    if (me->on_message) {
-      me->on_message(m->topic, static_cast<const char*>(m->payload), m->payloadlen);
-    }
-  });
-  mosquitto_publish_callback_set(c->mosq_, [](mosquitto*, void* self, int mid) {
-    if (Self(self)->on_publish) Self(self)->on_publish(mid);
-  });
-  mosquitto_subscribe_callback_set(c->mosq_, [](mosquitto*, void* self, int mid, int, const int*) {
-    if (Self(self)->on_subscribe) Self(self)->on_subscribe(mid);
-  });
   clients_.push_back(std::move(client));
-  return c;
+  return clients_.back().get();
 }
 
 bool LoadLoop::Connect(LoadClient* c) {
-  int rc;
-  if (c->options_.session_expiry_s > 0) {
-    // libmosquitto 2.0 has no asynchronous connect with CONNECT properties; a blocking TCP
-    // connect to localhost is quick, and only the persistent-session runs need it.
-    mosquitto_property* props = nullptr;
-    mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
-                                 static_cast<uint32_t>(c->options_.session_expiry_s));
-    rc = mosquitto_connect_bind_v5(c->mosq_, host_.c_str(), port_, c->options_.keepalive_s, nullptr,
-                                   props);
-    mosquitto_property_free_all(&props);
-  } else {
-    rc = mosquitto_connect_async(c->mosq_, host_.c_str(), port_, c->options_.keepalive_s);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  if (inet_pton(AF_INET, host_.c_str(), &addr.sin_addr) != 1) {
+    addrinfo hints{}, *res = nullptr;
+    hints.ai_family = AF_INET;
+    if (getaddrinfo(host_.c_str(), nullptr, &hints, &res) != 0 || !res) {
+      c->failed_ = true;
+      return false;
+    }
+    addr.sin_addr = reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr;
+    freeaddrinfo(res);
   }
-  if (rc != MOSQ_ERR_SUCCESS) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
     c->failed_ = true;
     return false;
   }
-  c->fd_ = mosquitto_socket(c->mosq_);
-  c->events_ = EPOLLIN | EPOLLOUT;
+  // Like the broker (set_tcp_nodelay): without it Nagle holds small packets for the peer's
+  // delayed ACK, adding ~40 ms whenever a client both sends and receives.
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+    close(fd);
+    c->failed_ = true;
+    return false;
+  }
+  c->fd_ = fd;
+  c->state_ = LoadClient::State::kTcpConnecting;
+  c->in_.clear();
+  c->out_.clear();
+  c->out_off_ = 0;
+  c->in_flight_ = 0;
+  c->waiting_.clear();
+
+  const ClientOptions& o = c->options_;
+  std::string body;
+  PutString(&body, "MQTT");
+  body.push_back(5);
+  uint8_t flags = o.clean_start ? 0x02 : 0;
+  if (!o.username.empty()) flags |= 0x80 | 0x40;
+  body.push_back(static_cast<char>(flags));
+  PutU16(&body, static_cast<unsigned>(o.keepalive_s));
+  std::string props;
+  if (o.session_expiry_s > 0) {
+    props.push_back(0x11);
+    const uint32_t v = static_cast<uint32_t>(o.session_expiry_s);
+    for (int shift = 24; shift >= 0; shift -= 8) props.push_back(static_cast<char>(v >> shift));
+  }
+  props.push_back(0x21);
+  PutU16(&props, kReceiveMaximum);
+  PutVarint(&body, props.size());
+  body.append(props);
+  PutString(&body, o.client_id);
+  if (!o.username.empty()) {
+    PutString(&body, o.username);
+    PutString(&body, o.password);
+  }
+  PutPacket(&c->out_, kConnect, body);
+
   epoll_event ev{};
+  c->events_ = EPOLLIN | EPOLLOUT;
   ev.events = c->events_;
   ev.data.ptr = c;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->fd_, &ev);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
   return true;
 }
 
 void LoadLoop::Remove(LoadClient* c) {
   Drop(c);
   dirty_.erase(std::remove(dirty_.begin(), dirty_.end(), c), dirty_.end());
-  mosquitto_destroy(c->mosq_);
   clients_.erase(std::remove_if(clients_.begin(), clients_.end(),
                                 [c](const std::unique_ptr<LoadClient>& p) { return p.get() == c; }),
                  clients_.end());
@@ -141,50 +337,84 @@ void LoadLoop::MarkDirty(LoadClient* c) {
   }
 }
 
-void LoadLoop::UpdateInterest(LoadClient* c) {
-  if (c->fd_ < 0) return;
-  // A socket closed by libmosquitto (disconnect, error) leaves the loop.
-  if (mosquitto_socket(c->mosq_) < 0) {
-    Drop(c);
-    return;
-  }
-  uint32_t want = mosquitto_want_write(c->mosq_) ? (EPOLLIN | EPOLLOUT) : uint32_t{EPOLLIN};
-  if (want == c->events_) return;
-  c->events_ = want;
+void LoadLoop::SetInterest(LoadClient* c, uint32_t events) {
+  if (c->fd_ < 0 || events == c->events_) return;
+  c->events_ = events;
   epoll_event ev{};
-  ev.events = want;
+  ev.events = events;
   ev.data.ptr = c;
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c->fd_, &ev);
 }
 
+void LoadLoop::Flush(LoadClient* c) {
+  if (c->fd_ < 0 || c->state_ == LoadClient::State::kTcpConnecting) return;
+  while (c->out_off_ < c->out_.size()) {
+    ssize_t w =
+        send(c->fd_, c->out_.data() + c->out_off_, c->out_.size() - c->out_off_, MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        SetInterest(c, EPOLLIN | EPOLLOUT);
+        return;
+      }
+      Drop(c);
+      return;
+    }
+    c->out_off_ += static_cast<size_t>(w);
+    c->last_write_ns_ = NowNs();
+  }
+  c->out_.clear();
+  c->out_off_ = 0;
+  SetInterest(c, EPOLLIN);
+  if (c->state_ == LoadClient::State::kClosing) Drop(c);
+}
+
 void LoadLoop::Drop(LoadClient* c) {
   if (c->fd_ >= 0) {
-    // A socket libmosquitto already closed left epoll by itself, and its number may belong to
-    // a newer client by now.
-    if (mosquitto_socket(c->mosq_) == c->fd_) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd_, nullptr);
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c->fd_, nullptr);
+    close(c->fd_);
     c->fd_ = -1;
   }
-  if (c->connected_ || !c->failed_) {
-    c->connected_ = false;
-    c->failed_ = true;
-    if (c->on_disconnect) c->on_disconnect();
-  }
+  // A refused CONNACK was reported by on_connect already; anything else that ends a
+  // connection (ours, the broker's, an error) is a disconnect.
+  const bool notify = c->state_ != LoadClient::State::kClosed &&
+                      (c->state_ == LoadClient::State::kConnected || !c->failed_);
+  c->state_ = LoadClient::State::kClosed;
+  c->failed_ = true;
+  if (notify && c->on_disconnect) c->on_disconnect();
 }
 
 void LoadLoop::Service(LoadClient* c, uint32_t events) {
+  if (c->state_ == LoadClient::State::kTcpConnecting && (events & (EPOLLOUT | EPOLLERR))) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+      Drop(c);
+      return;
+    }
+    c->state_ = LoadClient::State::kWaitConnack;
+    MarkDirty(c);
+  }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
-    if (mosquitto_loop_read(c->mosq_, 1) != MOSQ_ERR_SUCCESS) {
+    char buf[65536];
+    while (c->fd_ >= 0) {
+      ssize_t r = recv(c->fd_, buf, sizeof buf, 0);
+      if (r > 0) {
+        c->in_.append(buf, static_cast<size_t>(r));
+        if (static_cast<size_t>(r) < sizeof buf) break;
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+      Drop(c);  // closed by the broker, or an error
+      return;
+    }
+    if (!c->HandleInput()) {
       Drop(c);
       return;
     }
   }
-  if ((events & EPOLLOUT) && c->fd_ >= 0) {
-    if (mosquitto_loop_write(c->mosq_, 1) != MOSQ_ERR_SUCCESS) {
-      Drop(c);
-      return;
-    }
-  }
-  MarkDirty(c);
+  if (c->fd_ >= 0) MarkDirty(c);
 }
 
 bool LoadLoop::RunUntil(const std::function<bool()>& done, double timeout_s,
@@ -193,18 +423,27 @@ bool LoadLoop::RunUntil(const std::function<bool()>& done, double timeout_s,
   epoll_event events[256];
   while (true) {
     if (tick) tick();
-    for (LoadClient* c : dirty_) {
-      c->dirty_ = false;
-      UpdateInterest(c);
+    // Callbacks may queue output on any client, even one flushed earlier in this round.
+    while (!dirty_.empty()) {
+      std::vector<LoadClient*> round;
+      round.swap(dirty_);
+      for (LoadClient* c : round) {
+        c->dirty_ = false;
+        Flush(c);
+      }
     }
-    dirty_.clear();
     if (done()) return true;
     int64_t now = NowNs();
     if (now >= deadline) return false;
-    if (now - last_misc_ns_ > 1000000000) {  // keepalive pings
+    if (now - last_misc_ns_ > 1000000000) {  // keepalive pings for clients that sent nothing
       last_misc_ns_ = now;
       for (auto& c : clients_) {
-        if (c->fd_ >= 0) mosquitto_loop_misc(c->mosq_);
+        if (c->state_ == LoadClient::State::kConnected && c->options_.keepalive_s > 0 &&
+            now - c->last_write_ns_ > int64_t{c->options_.keepalive_s} * 500000000) {
+          c->out_.push_back(static_cast<char>(kPingreq));
+          c->out_.push_back(0);
+          MarkDirty(c.get());
+        }
       }
     }
     int n = epoll_wait(epoll_fd_, events, 256, tick ? tick_ms : 5);

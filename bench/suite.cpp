@@ -132,6 +132,13 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
                                             : 0) +
                " messages/s archived, backlog " + std::to_string(r.archive_backlog));
       Keep(r, name + "archive", results, &results->archive);
+      spec.pause_daemon = true;
+      FlowResult c = RunFlow(*server, spec);
+      Progress(name + "archive catch-up: " +
+               Number(c.archive_seconds > 0 ? static_cast<double>(sizes.archive) / c.archive_seconds
+                                            : 0) +
+               " messages/s archived from a backlog");
+      Keep(c, name + "archive catch-up", results, &results->catchup);
     }
     if (want("drain")) {
       DrainResult r = RunDrain(*server, sizes.drain, sizes.wait_s);

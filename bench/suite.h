@@ -36,7 +36,7 @@ inline constexpr double kLatencyRate = 2000;
 
 struct Results {
   // Index 0: raw, 1: stack.
-  std::vector<FlowResult> broadcast[2], private_messages[2], latency[2], archive;
+  std::vector<FlowResult> broadcast[2], private_messages[2], latency[2], archive, catchup;
   std::vector<DrainResult> drain[2];
   std::vector<StormResult> storm[2];
   ScaleResult scale[2];

@@ -84,6 +84,11 @@ std::string Report(const Results& res, const Sizes& sizes, const std::string& ma
          "messages/s until the last is archived (raw: 1 → 1 rate)", Cell(p_raw, raw_p),
          Cell(a_ok, a), Cell(a_ok && p_raw, a_ok && p_raw ? a / raw_p : 0, "%.2f"), "≥ 1.00",
          Verdict(a_ok && p_raw, a >= raw_p)});
+  bool c_ok = AnyOk(res.catchup);
+  double c = MedianOf<FlowResult>(res.catchup, archived);
+  t.Add({Format("archive catch-up, %ld private messages", sizes.archive),
+         "messages/s the daemon archives a backlog (sent while it was stopped)", Cell(p_raw, raw_p),
+         Cell(c_ok, c), Cell(c_ok && p_raw, c_ok && p_raw ? c / raw_p : 0, "%.2f"), "", ""});
 
   bool s_raw = AnyOk(res.storm[0]), s_stack = AnyOk(res.storm[1]);
   auto online = [](const StormResult& r) { return r.online_seconds; };
