@@ -1,6 +1,7 @@
 #include "archive_stream.h"
 
 #include <charconv>
+#include <cstdio>
 
 #include "names.h"
 
@@ -34,28 +35,31 @@ bool ArchiveRecord::operator==(const ArchiveRecord& o) const {
          from == o.from && to == o.to && ref == o.ref && body == o.body;
 }
 
-void AppendArchiveRecord(std::string* out, const ArchiveRecord& r) {
+void AppendArchiveRecord(std::string* out, const ArchiveRecordView& r) {
   if (out->empty()) out->append(kMagic);
+  char numbers[64];
+  int n =
+      std::snprintf(numbers, sizeof numbers, " %lld", static_cast<long long>(r.ts < 0 ? 0 : r.ts));
   out->push_back(static_cast<char>(r.kind));
   if (!r.offline && !r.resend) out->push_back('-');
   if (r.offline) out->push_back('o');
   if (r.resend) out->push_back('r');
   out->push_back(' ');
-  out->append(r.id.empty() ? "-" : r.id);
-  out->push_back(' ');
-  out->append(std::to_string(r.ts < 0 ? 0 : r.ts));
+  out->append(r.id.empty() ? std::string_view("-") : r.id);
+  out->append(numbers, static_cast<std::size_t>(n));
   out->push_back(' ');
   out->append(r.from);
   out->push_back(' ');
-  out->append(r.to.empty() ? "-" : r.to);
-  out->push_back(' ');
-  out->append(std::to_string(r.ref.size()));
-  out->push_back(' ');
-  out->append(std::to_string(r.body.size()));
-  out->push_back('\n');
+  out->append(r.to.empty() ? std::string_view("-") : r.to);
+  n = std::snprintf(numbers, sizeof numbers, " %zu %zu\n", r.ref.size(), r.body.size());
+  out->append(numbers, static_cast<std::size_t>(n));
   out->append(r.ref);
   out->append(r.body);
   out->push_back('\n');
+}
+
+void AppendArchiveRecord(std::string* out, const ArchiveRecord& r) {
+  AppendArchiveRecord(out, View(r));
 }
 
 bool DecodeArchiveBatch(std::string_view batch, std::vector<ArchiveRecord>* records,

@@ -42,9 +42,25 @@ struct ArchiveRecord {
   bool operator==(const ArchiveRecord& o) const;
 };
 
+// The same fields, borrowed: what the plugin has at hand for each message,
+// encoded without copying them first.
+struct ArchiveRecordView {
+  ArchiveRecord::Kind kind = ArchiveRecord::Kind::kBroadcast;
+  bool offline = false;
+  bool resend = false;
+  std::string_view id;
+  std::int64_t ts = 0;
+  std::string_view from, to, ref, body;
+};
+
 // Appends the batch header when `out` is empty, then the record. The caller
 // guarantees valid names and an id without spaces (the plugin builds both).
+void AppendArchiveRecord(std::string* out, const ArchiveRecordView& r);
 void AppendArchiveRecord(std::string* out, const ArchiveRecord& r);
+
+inline ArchiveRecordView View(const ArchiveRecord& r) {
+  return {r.kind, r.offline, r.resend, r.id, r.ts, r.from, r.to, r.ref, r.body};
+}
 
 // Decodes a whole batch into *records (appended). Returns false and sets
 // *error at the first malformed record; the records before it are kept.

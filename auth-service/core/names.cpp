@@ -11,7 +11,14 @@ bool IsNameChar(unsigned char c) {
 }
 }  // namespace
 
-bool IsValidUserName(std::string_view name) { return NameError(name).empty(); }
+bool IsValidUserName(std::string_view name) {
+  // The same rule as NameError, without building a message (checked per message).
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  for (unsigned char c : name) {
+    if (!IsNameChar(c)) return false;
+  }
+  return true;
+}
 
 std::string NameError(std::string_view name) {
   if (name.empty()) return "the name is empty";

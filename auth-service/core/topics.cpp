@@ -22,15 +22,29 @@ ParsedTopic ParseTopic(std::string_view topic) {
   ParsedTopic out;
   if (topic.empty()) return out;
   if (topic[0] == '$') {
-    auto levels = SplitLevels(topic);
-    if (levels[0] == "$CONTROL") out.kind = TopicKind::kControl;
-    if (levels[0] == "$SYS") out.kind = TopicKind::kSys;
+    const std::string_view first = topic.substr(0, topic.find('/'));
+    if (first == "$CONTROL") out.kind = TopicKind::kControl;
+    if (first == "$SYS") out.kind = TopicKind::kSys;
     return out;
   }
-  auto levels = SplitLevels(topic);
-  if (levels[0] != "im" || levels.size() < 2) return out;
+  // Called several times per message by the broker plugin: levels go into a
+  // fixed array (no contract topic has more than 4), not a vector.
+  constexpr std::size_t kMaxLevels = 4;
+  std::string_view levels[kMaxLevels];
+  std::size_t count = 0;
+  for (std::size_t start = 0;;) {
+    if (count == kMaxLevels) return out;  // more levels than any contract topic
+    const std::size_t slash = topic.find('/', start);
+    if (slash == std::string_view::npos) {
+      levels[count++] = topic.substr(start);
+      break;
+    }
+    levels[count++] = topic.substr(start, slash - start);
+    start = slash + 1;
+  }
+  if (levels[0] != "im" || count < 2) return out;
   const std::string_view area = levels[1];
-  const std::size_t n = levels.size();
+  const std::size_t n = count;
   // Every level after the area is a user name; a bad name makes the topic kOther.
   for (std::size_t i = 2; i < n; ++i) {
     if (!IsValidUserName(levels[i])) return out;

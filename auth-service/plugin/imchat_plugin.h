@@ -149,7 +149,7 @@ int OnOutboundTick(int event, void* event_data, void* userdata);  // outbound.cp
 
 // --- outbound.cpp: the archive stream and coalesced statuses (flushed by OnOutboundTick).
 // Queues a record for the service; a full batch is handed to the broker at once.
-void QueueArchive(State& state, const ArchiveRecord& record);
+void QueueArchive(State& state, const ArchiveRecordView& record);
 // Hands the queued records to the broker now (they reach the service after
 // whatever the broker is routing in this loop iteration).
 void FlushArchive(State& state);

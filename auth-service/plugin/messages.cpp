@@ -131,7 +131,7 @@ int CommandMessage(State& state, mosquitto_evt_message* ed, const std::string& m
   if (ed->qos == 0) {
     // Queued behind the held records and handed over now; the original QoS 0
     // message has no subscriber and goes nowhere.
-    QueueArchive(state, r);
+    QueueArchive(state, View(r));
     FlushArchive(state);
     return MOSQ_ERR_SUCCESS;
   }
@@ -209,16 +209,13 @@ int OnMessage(int event, void* event_data, void* userdata) {
   }
   // A direct message nobody holds an inbox for is offline: held here and queued by the service.
   const bool offline = !to.empty() && InboxClients(state, to) == 0;
-  UserProperties stamped = {{"id", id}, {"ts", ts}};
-  if (offline) stamped.push_back({"offline", "1"});
-  for (const auto& [name, value] : stamped) {
-    mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, name.c_str(),
-                                       value.c_str());
-  }
+  mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "id", id.c_str());
+  mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "ts", ts.c_str());
+  if (offline) mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "offline", "1");
   mosquitto_property_free_all(&ed->properties);
   ed->properties = props;
 
-  ArchiveRecord r;
+  ArchiveRecordView r;
   r.kind = to.empty() ? ArchiveRecord::Kind::kBroadcast : ArchiveRecord::Kind::kDirect;
   r.offline = offline;
   r.id = id;
@@ -227,7 +224,7 @@ int OnMessage(int event, void* event_data, void* userdata) {
   r.to = to;
   r.ref = ref;
   if (ed->payload && ed->payloadlen > 0) {
-    r.body.assign(static_cast<const char*>(ed->payload), ed->payloadlen);
+    r.body = std::string_view(static_cast<const char*>(ed->payload), ed->payloadlen);
   }
   QueueArchive(state, r);
 
@@ -236,7 +233,7 @@ int OnMessage(int event, void* event_data, void* userdata) {
   if (!to.empty() && !offline) QueueDelivered(state, me, to, id, ref);
 
   if (offline) {
-    state.pending.push_back(std::move(r));
+    state.pending.push_back({r.kind, true, false, id, now, me, to, ref, std::string(r.body)});
     if (state.pending.size() > kMaxPending) {
       mosquitto_log_printf(MOSQ_LOG_WARNING,
                            "imchat: more than %zu offline messages not yet stored by the service; "

@@ -128,7 +128,7 @@ void StopWakeUp(State& state) {
   out.wake_signal = 0;
 }
 
-void QueueArchive(State& state, const ArchiveRecord& record) {
+void QueueArchive(State& state, const ArchiveRecordView& record) {
   Outbound& out = state.outbound;
   AppendArchiveRecord(&out.archive, record);
   if (out.archive.size() >= kMaxArchiveBytes) FlushArchive(state);
@@ -162,14 +162,20 @@ void SendArchiveTo(const char* client_id, const std::vector<ArchiveRecord>& reco
 void QueueDelivered(State& state, const std::string& sender, const std::string& to,
                     const std::string& id, const std::string& ref) {
   Outbound& out = state.outbound;
-  const std::string key = sender + '/' + to;
-  auto it = out.status_index.find(key);
-  if (it == out.status_index.end()) {
-    if (out.statuses.size() >= kMaxStatusGroups) FlushStatuses(state);
-    it = out.status_index.emplace(key, out.statuses.size()).first;
-    out.statuses.push_back({sender, to, {}, {}, false});
+  std::size_t index = out.statuses.size();
+  if (index > 0 && out.statuses.back().sender == sender && out.statuses.back().to == to) {
+    --index;  // the usual case in a burst: the same pair as the message before
+  } else {
+    const std::string key = sender + '/' + to;
+    auto it = out.status_index.find(key);
+    if (it == out.status_index.end()) {
+      if (out.statuses.size() >= kMaxStatusGroups) FlushStatuses(state);
+      it = out.status_index.emplace(key, out.statuses.size()).first;
+      out.statuses.push_back({sender, to, {}, {}, false});
+    }
+    index = it->second;
   }
-  Outbound::StatusGroup& g = out.statuses[it->second];
+  Outbound::StatusGroup& g = out.statuses[index];
   g.ids.push_back(id);
   g.refs.push_back(ref);
   g.any_ref = g.any_ref || !ref.empty();
