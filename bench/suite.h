@@ -15,11 +15,13 @@ namespace imchat::bench {
 
 struct Sizes {
   int rounds = 3;
-  long broadcast = 20000;  // messages, each to 10 subscribers
-  long private_messages = 30000;
+  // Throughput runs last about a second each: shorter ones (0.2-0.3 s) moved by ±10 %
+  // between rounds on a shared machine.
+  long broadcast = 50000;  // messages, each to 10 subscribers
+  long private_messages = 100000;
   double latency_s = 10;  // at kLatencyRate
   long drain = 10000;
-  long archive = 60000;
+  long archive = 100000;
   int storm = 1000;
   int scale = 10000;
   double scale_chat_s = 20;
