@@ -96,6 +96,27 @@ def wait_for(predicate, timeout=TIMEOUT, interval=0.02, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def mqtt_varint(n):
+    """MQTT's variable byte integer (remaining length, property length)."""
+    out = b""
+    while True:
+        b = n % 128
+        n //= 128
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def mqtt_string(s):
+    """An MQTT UTF-8 string or binary data: 2-byte length, then the bytes."""
+    b = s.encode() if isinstance(s, str) else s
+    return struct.pack("!H", len(b)) + b
+
+
+def mqtt_packet(header, body):
+    return bytes([header]) + mqtt_varint(len(body)) + body
+
+
 def archive_records(payload):
     """Decodes an im/archive batch (auth-service/core/archive_stream.h) into dicts with
     kind ('b', 'd', 'c'), flags, id, ts, from, to, ref and body (bytes)."""

@@ -12,34 +12,15 @@ import time
 import imtest
 
 
-def _string(s):
-    b = s.encode()
-    return struct.pack("!H", len(b)) + b
-
-
-def _varint(n):
-    out = b""
-    while True:
-        b = n % 128
-        n //= 128
-        out += bytes([b | (0x80 if n else 0)])
-        if not n:
-            return out
-
-
-def _packet(header, body):
-    return bytes([header]) + _varint(len(body)) + body
-
-
 class RawSender:
     """An MQTT 5 client on a plain socket, so a whole burst leaves in one TCP write."""
 
     def __init__(self, port, user):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        body = (_string("MQTT") + bytes([5, 0xC2]) + struct.pack("!H", 30) + b"\x00" +
-                _string(f"raw-{user}-{time.monotonic_ns()}") + _string(user) +
-                _string(imtest.PASSWORDS[user]))
-        self.sock.sendall(_packet(0x10, body))
+        s = imtest.mqtt_string
+        body = (s("MQTT") + bytes([5, 0xC2]) + struct.pack("!H", 30) + b"\x00" +
+                s(f"raw-{user}-{time.monotonic_ns()}") + s(user) + s(imtest.PASSWORDS[user]))
+        self.sock.sendall(imtest.mqtt_packet(0x10, body))
         connack = self.sock.recv(64)
         assert connack[:1] == b"\x20" and connack[3] == 0, connack
 
@@ -47,8 +28,9 @@ class RawSender:
         """QoS 0 PUBLISHes, each with a `ref` user property (index in the burst)."""
         data = b""
         for i, text in enumerate(texts):
-            prop = b"\x26" + _string("ref") + _string(f"r{i}")
-            data += _packet(0x30, _string(topic) + _varint(len(prop)) + prop + text.encode())
+            prop = b"\x26" + imtest.mqtt_string("ref") + imtest.mqtt_string(f"r{i}")
+            body = imtest.mqtt_string(topic) + imtest.mqtt_varint(len(prop)) + prop + text.encode()
+            data += imtest.mqtt_packet(0x30, body)
         self.sock.sendall(data)
 
     def close(self):

@@ -348,8 +348,7 @@ class ControlTopic(imtest.StackTest):
 def raw_connect(port, username, password, client_id, protocol=4):
     """Sends a hand-built CONNECT (so names can hold bytes a client library would refuse)
     and returns the CONNACK return/reason code, or None if the broker just closed."""
-    def s(b):
-        return struct.pack("!H", len(b)) + b
+    s = imtest.mqtt_string
     flags = 0x02 | (0x80 if username is not None else 0) | (0x40 if password is not None else 0)
     var = s(b"MQTT") + bytes([protocol, flags]) + struct.pack("!H", 30)
     if protocol == 5:
@@ -359,7 +358,7 @@ def raw_connect(port, username, password, client_id, protocol=4):
         body += s(username)
     if password is not None:
         body += s(password)
-    pkt = bytes([0x10]) + encode_len(len(body)) + body
+    pkt = imtest.mqtt_packet(0x10, body)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
         sock.sendall(pkt)
         try:
@@ -369,16 +368,6 @@ def raw_connect(port, username, password, client_id, protocol=4):
     if len(data) < 4 or data[0] != 0x20:
         return None
     return data[3]
-
-
-def encode_len(n):
-    out = b""
-    while True:
-        b = n % 128
-        n //= 128
-        out += bytes([b | (0x80 if n else 0)])
-        if not n:
-            return out
 
 
 class BadNames(imtest.StackTest):
