@@ -101,6 +101,11 @@ void MosquittoLink::SubscribeAll() {
   // (archive_stream.h), not on their own topics.
   static const std::vector<std::string> kFilters = {"im/login/+", "im/logout/+", "im/sessions",
                                                     "im/archive"};
+  // Versions before the archive stream subscribed the chat and command topics
+  // in this same persistent session; the broker keeps such subscriptions.
+  // What they queued still arrives (and is handled, service.cpp); no more after this.
+  static const char* const kOldFilters[] = {"im/all/+", "im/user/+/+", "im/cmd/+"};
+  mosquitto_unsubscribe_multiple(mosq_, nullptr, 3, const_cast<char* const*>(kOldFilters), nullptr);
   subscribes_left_ = kFilters.size();
   subscribe_failed_ = false;
   // no_local: the service's own replays and notices must not come back to it.

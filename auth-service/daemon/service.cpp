@@ -97,6 +97,11 @@ void Service::OnMessage(const InMessage& m) {
     case TopicKind::kArchive:
       HandleArchive(m.payload);
       return;
+    case TopicKind::kAllFrom:
+    case TopicKind::kUserToFrom:
+    case TopicKind::kCmd:
+      HandleOldTopic(m, t);
+      return;
     default:
       log_.Log("ignored message on " + Printable(m.topic, 120));
   }
@@ -208,6 +213,31 @@ void Service::HandleArchive(const std::string& batch) {
         HandleCommand(r.from, r.body);
         break;
     }
+  }
+}
+
+void Service::HandleOldTopic(const InMessage& m, const ParsedTopic& t) {
+  ArchiveRecord r;
+  r.body = m.payload;
+  if (t.kind == TopicKind::kCmd) {
+    HandleCommand(t.first, r.body);
+    return;
+  }
+  r.id = m.Prop("id");
+  if (r.id.empty()) return;  // not stamped by the plugin: not a message it accepted
+  r.kind = t.kind == TopicKind::kAllFrom ? ArchiveRecord::Kind::kBroadcast
+                                         : ArchiveRecord::Kind::kDirect;
+  r.ts = ParseTimestamp(m.Prop("ts"), clock_());
+  r.from = t.kind == TopicKind::kAllFrom ? t.first : t.second;
+  if (t.kind == TopicKind::kUserToFrom) r.to = t.first;
+  r.offline = m.Prop("offline") == "1";
+  r.resend = m.Prop("resend") == "1";
+  r.ref = m.Prop("ref");
+  log_.Log("message on " + Printable(m.topic, 120) + " from the session of an older version");
+  if (r.kind == ArchiveRecord::Kind::kDirect) {
+    HandleDirect(r);
+  } else {
+    HandleBroadcast(r);
   }
 }
 

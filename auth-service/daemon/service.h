@@ -24,6 +24,7 @@
 #include "presence.h"
 #include "server_log.h"
 #include "store.h"
+#include "topics.h"
 
 namespace imchat {
 
@@ -92,6 +93,9 @@ class Service {
   void HandleSessions(const nlohmann::json& j);
   // The plugin's archive stream: chat messages and commands, in order.
   void HandleArchive(const std::string& batch);
+  // A chat message or command on its own topic: queued in the service's session
+  // by a version before the archive stream (it subscribed those topics).
+  void HandleOldTopic(const InMessage& m, const ParsedTopic& t);
   void HandleDirect(const ArchiveRecord& m);
   void HandleBroadcast(const ArchiveRecord& m);
   void HandleCommand(const std::string& user, const std::string& line);

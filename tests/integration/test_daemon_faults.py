@@ -140,6 +140,43 @@ class Idle(imtest.StackTest):
         self.assertIn("idle timeout: alice", log)
 
 
+class UpgradeFromChatTopics(imtest.StackTest):
+    """A service session made by a version before the archive stream subscribed the chat and
+    command topics, and the broker kept what arrived for it while it was down. The new daemon
+    takes over that session (after a broker restart, so only the broker's saved session still
+    has the message): what was queued there is still archived and replayed, and the old
+    subscriptions are dropped (later messages come once, on im/archive)."""
+
+    STACK_ARGS = {"daemon": False}
+
+    def test_messages_queued_on_old_topics_are_not_lost(self):
+        old = self.stack.service_client(client_id="imchat-service", clean=False,
+                                        session_expiry=3600)
+        for f in ("im/login/+", "im/logout/+", "im/sessions", "im/cmd/+", "im/all/+",
+                  "im/user/+/+"):
+            old.subscribe(f)
+        old.disconnect()
+        alice = self.stack.client("alice")
+        alice.publish("im/user/bob", "sent while the service was being upgraded")
+        alice.disconnect()
+        # The broker is upgraded too: its plugin forgets the offline messages it held for
+        # resending; the broker's saved session for the service still has the message.
+        self.stack.stop_broker()
+        self.stack.start_broker()
+        alice = self.stack.client("alice")
+        self.stack.start_daemon()
+        bob = self.stack.chat_client("bob")
+        self.assertEqual(bob.expect("im/user/bob/alice").payload,
+                         b"sent while the service was being upgraded")
+        alice.publish("im/user/bob", "after the upgrade")
+        self.assertEqual(bob.expect("im/user/bob/alice").payload, b"after the upgrade")
+        bob.command("history alice")
+        texts = [m["text"] for m in bob.expect_svc("reply")["messages"]]
+        self.assertEqual(texts, ["sent while the service was being upgraded", "after the upgrade"])
+        log = self.stack.server_log()
+        self.assertEqual(log.count("from the session of an older version"), 1, log[-3000:])
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()

@@ -377,8 +377,28 @@ TEST_CASE("a damaged archive batch keeps the records before the damage and logs 
   f.service->EndBatch();
   CHECK(f.store->QueueSize("bob") == 1);
   CHECK(f.link.On("$CONTROL/imchat/v1").back().Json() == json{{"op", "stored"}, {"ids", {"m1"}}});
-  // Chat topics are not a way in: the service reads messages from the archive stream only.
-  f.service->OnMessage({"im/user/bob/alice", "forged", {{"id", "x"}, {"offline", "1"}}, false});
+}
+
+TEST_CASE("messages an older version's session queued on chat topics are still handled", "[unit]") {
+  Fixture f;
+  // As the broker delivers them to a session that subscribed im/user/+/+, im/all/+, im/cmd/+.
+  f.service->OnMessage(
+      {"im/user/bob/alice", "while away", {{"id", "o1"}, {"ts", "77"}, {"offline", "1"}}, false});
+  f.service->OnMessage({"im/all/alice", "room", {{"id", "o2"}, {"ts", "78"}}, false});
+  f.service->OnMessage({"im/user/bob/alice", "unstamped", {}, false});
+  f.service->EndBatch();
+  auto queue = f.store->Queue("bob", 10);
+  REQUIRE(queue.size() == 1);
+  CHECK((queue[0].id == "o1" && queue[0].ts == 77 && queue[0].body == "while away"));
+  CHECK(f.Statuses("alice").size() == 1);  // queued
+  // The same message again on the archive stream (both paths during the switch): once.
+  f.Archive({Direct("alice", "bob", "while away", "o1", 77, true)});
   f.service->EndBatch();
   CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(f.Statuses("alice").size() == 1);
+  f.service->OnMessage({"im/cmd/alice", "history all", {}, false});
+  auto replies = f.link.On("im/svc/alice");
+  REQUIRE_FALSE(replies.empty());
+  REQUIRE(replies.back().Json()["messages"].size() == 1);
+  CHECK(replies.back().Json()["messages"][0]["text"] == "room");
 }
