@@ -118,6 +118,11 @@ struct State {
 
 // --- helpers (sessions.cpp)
 std::int64_t NowMs();
+// `v` in base 36 (0-9 a-z), zero-padded to at least `width` digits.
+std::string Base36(std::uint64_t v, std::size_t width = 0);
+// `bytes` in memory from mosquitto_malloc (for payloads handed to the broker),
+// or null when out of memory.
+void* CopyForBroker(const std::string& bytes);
 // Publishes JSON as the broker (QoS 1, not retained); `client_id` null = to subscribers.
 void PublishJson(const char* client_id, const std::string& topic, const nlohmann::json& body,
                  const UserProperties& properties = {});
@@ -155,8 +160,9 @@ void QueueArchive(State& state, const ArchiveRecordView& record);
 void FlushArchive(State& state);
 // Takes the queued records, encoded, for a message that carries them itself.
 std::string TakeArchive(State& state);
-// Sends `records` as archive batches to one client (the service after a hello).
-void SendArchiveTo(const char* client_id, const std::vector<ArchiveRecord>& records);
+// Sends `records` as archive batches to one client (the service after a hello),
+// each marked as resent.
+void ResendArchiveTo(const char* client_id, const std::deque<ArchiveRecord>& records);
 // Queues a `delivered` status; one status message per sender and recipient per flush.
 void QueueDelivered(State& state, const std::string& sender, const std::string& to,
                     const std::string& id, const std::string& ref);

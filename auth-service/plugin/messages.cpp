@@ -89,14 +89,7 @@ int InboxClients(const State& state, const std::string& name) {
 // sort in send order (and runs by start time), so the service's id index
 // grows at its end instead of taking inserts all over it.
 std::string NextMessageId(State& state) {
-  static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  char counter[8];
-  std::uint64_t n = state.next_message++;
-  for (int i = 7; i >= 0; --i) {
-    counter[i] = kDigits[n % 36];
-    n /= 36;
-  }
-  return state.id_prefix + "-" + std::string(counter, sizeof counter);
+  return state.id_prefix + "-" + Base36(state.next_message++, 8);
 }
 
 int ServiceMessage(State& state, mosquitto_evt_message* ed) {
@@ -140,9 +133,8 @@ int CommandMessage(State& state, mosquitto_evt_message* ed, const std::string& m
   // service's session has it.
   std::string batch = TakeArchive(state);
   AppendArchiveRecord(&batch, r);
-  void* payload = mosquitto_malloc(batch.size());
+  void* payload = CopyForBroker(batch);
   if (!payload) return MOSQ_ERR_NOMEM;
-  std::memcpy(payload, batch.data(), batch.size());
   ReplaceTopic(ed, kArchiveTopic);
   ed->payload = payload;  // the broker frees the old payload
   ed->payloadlen = static_cast<uint32_t>(batch.size());
@@ -247,11 +239,9 @@ int OnMessage(int event, void* event_data, void* userdata) {
 
 void ResendPending(State& state, const char* service_client_id) {
   if (state.pending.empty()) return;
-  std::vector<ArchiveRecord> records(state.pending.begin(), state.pending.end());
-  for (ArchiveRecord& r : records) r.resend = true;
-  SendArchiveTo(service_client_id, records);
+  ResendArchiveTo(service_client_id, state.pending);
   mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: resent %zu held offline messages to the service",
-                       records.size());
+                       state.pending.size());
 }
 
 void ForgetStored(State& state, const std::vector<std::string>& ids) {

@@ -21,7 +21,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "imchat_plugin.h"
 #include "topics.h"
@@ -48,13 +47,12 @@ std::int64_t MonoUs() {
 // subscriber (the service's persistent session) or, with `client_id`, to that
 // client only.
 void PublishArchive(const char* client_id, const std::string& bytes) {
-  void* payload = mosquitto_malloc(bytes.size());
+  void* payload = CopyForBroker(bytes);
   if (!payload) {
     mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: out of memory for %zu bytes of archive",
                          bytes.size());
     return;
   }
-  std::memcpy(payload, bytes.data(), bytes.size());
   // On success the broker owns the payload; on failure (out of memory) it is still ours.
   int rc = mosquitto_broker_publish(client_id, kArchiveTopic, static_cast<int>(bytes.size()),
                                     payload, 1, false, nullptr);
@@ -147,10 +145,12 @@ std::string TakeArchive(State& state) {
   return bytes;
 }
 
-void SendArchiveTo(const char* client_id, const std::vector<ArchiveRecord>& records) {
+void ResendArchiveTo(const char* client_id, const std::deque<ArchiveRecord>& records) {
   std::string batch;
   for (const ArchiveRecord& r : records) {
-    AppendArchiveRecord(&batch, r);
+    ArchiveRecordView resent = View(r);
+    resent.resend = true;
+    AppendArchiveRecord(&batch, resent);
     if (batch.size() >= kMaxArchiveBytes) {
       PublishArchive(client_id, batch);
       batch.clear();

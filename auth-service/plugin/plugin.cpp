@@ -113,16 +113,6 @@ bool ReadServicePassword(const std::string& path, std::string* out) {
   return true;
 }
 
-std::string Base36(std::uint64_t v) {
-  const char* digits = "0123456789abcdefghijklmnopqrstuvwxyz";
-  std::string out;
-  do {
-    out.insert(out.begin(), digits[v % 36]);
-    v /= 36;
-  } while (v);
-  return out;
-}
-
 }  // namespace
 
 extern "C" {
@@ -157,7 +147,7 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
   state->lockout = std::make_unique<imchat::Lockout>(&state->clock, state->options.max_failures,
                                                      state->options.lockout_seconds);
   if (!imchat::plugin::LoadSessionOwners(*state)) return MOSQ_ERR_INVAL;
-  state->id_prefix = Base36(static_cast<std::uint64_t>(imchat::plugin::NowMs()));
+  state->id_prefix = imchat::plugin::Base36(static_cast<std::uint64_t>(imchat::plugin::NowMs()));
 
   using namespace imchat::plugin;
   struct {

@@ -1,6 +1,7 @@
 // Connections and their events: im/login/<name> (login, inbox),
 // im/logout/<name> and the im/sessions snapshot for the auth-service.
 #include <chrono>
+#include <cstring>
 
 #include "imchat_plugin.h"
 #include "topics.h"
@@ -11,6 +12,22 @@ std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+std::string Base36(std::uint64_t v, std::size_t width) {
+  static const char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out;
+  do {
+    out.push_back(kDigits[v % 36]);
+    v /= 36;
+  } while (v || out.size() < width);
+  return std::string(out.rbegin(), out.rend());
+}
+
+void* CopyForBroker(const std::string& bytes) {
+  void* copy = mosquitto_malloc(bytes.size());
+  if (copy) std::memcpy(copy, bytes.data(), bytes.size());
+  return copy;
 }
 
 void PublishJson(const char* client_id, const std::string& topic, const nlohmann::json& body,
