@@ -217,12 +217,12 @@ void Service::HandleArchive(const std::string& batch) {
 }
 
 void Service::HandleOldTopic(const InMessage& m, const ParsedTopic& t) {
-  ArchiveRecord r;
-  r.body = m.payload;
   if (t.kind == TopicKind::kCmd) {
-    HandleCommand(t.first, r.body);
+    HandleCommand(t.first, m.payload);
     return;
   }
+  ArchiveRecord r;
+  r.body = m.payload;
   r.id = m.Prop("id");
   if (r.id.empty()) return;  // not stamped by the plugin: not a message it accepted
   r.kind = t.kind == TopicKind::kAllFrom ? ArchiveRecord::Kind::kBroadcast

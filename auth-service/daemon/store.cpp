@@ -195,8 +195,10 @@ struct Store::Impl {
       *error = path + " is a SQLite database but not an imchat one";
       return false;
     }
-    if (version == "1" && !MigrateV1(path, error)) return false;
-    if (version == "1") version = "2";
+    if (version == "1") {
+      if (!MigrateV1(path, error)) return false;
+      version = "2";
+    }
     if (version != std::to_string(kSchemaVersion)) {
       *error = path + " has schema version '" + version + "'; this imchat-service needs " +
                std::to_string(kSchemaVersion);
