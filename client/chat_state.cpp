@@ -299,6 +299,37 @@ std::vector<Line> ChatState::OnPresence(const std::string& name, const Incoming&
   return {};
 }
 
+std::vector<Line> ChatState::OnStatus(const Status& s, std::int64_t now_ms) {
+  // A service restart can repeat a status; one per message and state is enough.
+  if (!s.id.empty() && SeenBefore("status/" + s.status + "/" + s.id)) return {};
+  std::string to = s.to;
+  std::string snippet;
+  auto it = s.ref.empty() ? pending_.end() : pending_.find(s.ref);
+  if (it != pending_.end()) {
+    to = it->second.first;
+    snippet = it->second.second;
+    awaiting_status_.erase(s.ref);
+    if (s.status != "queued") pending_.erase(it);  // "delivered" follows a "queued" later
+  }
+  std::string text;
+  if (s.status == "delivered") {
+    text = "delivered to " + to;
+  } else if (s.status == "queued") {
+    text = "queued for " + to + " (offline)";
+  } else if (s.status == "refused") {
+    text = "not delivered to " + to + ": " +
+           (s.reason == "unknown-user" ? "no such user"
+            : s.reason == "blocked"    ? to + " has blocked you"
+                                       : (s.reason.empty() ? "refused" : s.reason));
+  } else {
+    text = s.text;
+  }
+  if (!snippet.empty()) text += ": " + snippet;
+  Line line = MakeLine(Line::Kind::kStatus, now_ms, text);
+  line.to = to;
+  return {line};
+}
+
 std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now_ms) {
   json j = json::parse(message.payload, nullptr, false);
   const std::string type = JsonString(j, "type");
@@ -313,56 +344,25 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
     }
     return {MakeLine(Line::Kind::kInfo, now_ms, JsonString(j, "text", "welcome"))};
   }
-  if (type == "status" && j.contains("ids") && j["ids"].is_array()) {
+  if (type == "status") {
+    const std::string status = JsonString(j, "status");
+    Status one{status,
+               JsonString(j, "id"),
+               JsonString(j, "ref"),
+               JsonString(j, "to", "?"),
+               JsonString(j, "reason"),
+               JsonString(j, "text", status.empty() ? "status" : status)};
+    if (!j.contains("ids") || !j["ids"].is_array()) return OnStatus(one, now_ms);
     // Several messages to one user delivered together (topics.md): a line for each.
     const std::vector<std::string> ids = JsonStrings(j, "ids");
     const std::vector<std::string> refs = JsonStrings(j, "refs");
     std::vector<Line> lines;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      json one = j;
-      one.erase("ids");
-      one.erase("refs");
-      one["id"] = ids[i];
-      if (i < refs.size() && !refs[i].empty()) one["ref"] = refs[i];
-      Incoming single = message;
-      single.payload = one.dump();
-      for (Line& line : OnService(single, now_ms)) lines.push_back(std::move(line));
+      one.id = ids[i];
+      one.ref = i < refs.size() ? refs[i] : "";
+      for (Line& line : OnStatus(one, now_ms)) lines.push_back(std::move(line));
     }
     return lines;
-  }
-  if (type == "status") {
-    const std::string ref = JsonString(j, "ref");
-    const std::string status = JsonString(j, "status");
-    // A service restart can repeat a status; one per message and state is enough.
-    const std::string id = JsonString(j, "id");
-    if (!id.empty() && SeenBefore("status/" + status + "/" + id)) return {};
-    std::string to = JsonString(j, "to", "?");
-    std::string snippet;
-    auto it = ref.empty() ? pending_.end() : pending_.find(ref);
-    if (it != pending_.end()) {
-      to = it->second.first;
-      snippet = it->second.second;
-      awaiting_status_.erase(ref);
-      if (status != "queued") pending_.erase(it);  // "delivered" follows a "queued" later
-    }
-    std::string text;
-    if (status == "delivered") {
-      text = "delivered to " + to;
-    } else if (status == "queued") {
-      text = "queued for " + to + " (offline)";
-    } else if (status == "refused") {
-      const std::string reason = JsonString(j, "reason");
-      text = "not delivered to " + to + ": " +
-             (reason == "unknown-user" ? "no such user"
-              : reason == "blocked"    ? to + " has blocked you"
-                                       : (reason.empty() ? "refused" : reason));
-    } else {
-      text = JsonString(j, "text", status.empty() ? "status" : status);
-    }
-    if (!snippet.empty()) text += ": " + snippet;
-    Line line = MakeLine(Line::Kind::kStatus, now_ms, text);
-    line.to = to;
-    return {line};
   }
   if (type == "reply") {
     const std::string cmd = JsonString(j, "cmd");

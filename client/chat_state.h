@@ -92,6 +92,12 @@ class ChatState {
   std::vector<Line> OnPresence(const std::string& name, const Incoming& message,
                                std::int64_t now_ms);
   std::vector<Line> OnService(const Incoming& message, std::int64_t now_ms);
+  // One message's delivery status (a coalesced status holds several); `text`
+  // is the service's wording, shown for a status this client does not know.
+  struct Status {
+    std::string status, id, ref, to, reason, text;
+  };
+  std::vector<Line> OnStatus(const Status& s, std::int64_t now_ms);
 
   std::string me_;
   std::string query_;
