@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "limits.h"
+
 namespace imchat {
 
 struct CommandSpec {
@@ -19,11 +21,6 @@ struct CommandSpec {
 
 // Every command, in the order `help` lists them.
 const std::vector<CommandSpec>& AllCommands();
-
-inline constexpr std::size_t kMaxCommandBytes = 1024;
-inline constexpr int kDefaultHistory = 20;
-inline constexpr int kMaxHistory = 500;
-inline constexpr std::size_t kMaxDisplayChars = 64;
 
 // A parsed, syntactically valid command. Whether a named user exists is for
 // the executor to check.
