@@ -103,6 +103,8 @@ bool TopicMatches(std::string_view filter, std::string_view topic) {
   return i == t.size();
 }
 
+std::string UserToTopic(std::string_view to) { return "im/user/" + std::string(to); }
+std::string InboxFilter(std::string_view me) { return "im/user/" + std::string(me) + "/+"; }
 std::string AllTopic(std::string_view sender) { return "im/all/" + std::string(sender); }
 std::string UserTopic(std::string_view to, std::string_view sender) {
   return "im/user/" + std::string(to) + "/" + std::string(sender);

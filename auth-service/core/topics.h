@@ -49,6 +49,8 @@ bool TopicMatches(std::string_view filter, std::string_view topic);
 bool IsValidFilter(std::string_view filter);
 
 // Topic builders.
+inline constexpr const char* kAllTopic = "im/all";                    // publish: to everyone
+std::string UserToTopic(std::string_view to);                         // im/user/<to> (publish)
 std::string AllTopic(std::string_view sender);                        // im/all/<sender>
 std::string UserTopic(std::string_view to, std::string_view sender);  // im/user/<to>/<sender>
 std::string PresenceTopic(std::string_view name);
@@ -56,6 +58,11 @@ std::string LoginTopic(std::string_view name);
 std::string LogoutTopic(std::string_view name);
 std::string CmdTopic(std::string_view name);
 std::string SvcTopic(std::string_view name);
+
+// Subscription filters.
+inline constexpr const char* kAllFilter = "im/all/+";            // every broadcast
+inline constexpr const char* kPresenceFilter = "im/presence/+";  // everyone's presence
+std::string InboxFilter(std::string_view me);                    // im/user/<me>/+
 
 inline constexpr const char* kOnlineTopic = "im/online";
 inline constexpr const char* kSessionsTopic = "im/sessions";

@@ -1,8 +1,8 @@
 // Status and Result: success, failure with its message, and the value.
+#include "status.h"
+
 #include <catch2/catch.hpp>
 #include <string>
-
-#include "status.h"
 
 using imchat::Result;
 using imchat::Status;
