@@ -10,10 +10,13 @@ namespace imchat::plugin {
 
 namespace {
 
-int Refuse(const char* client_id, const std::string& user, const std::string& why) {
-  mosquitto_log_printf(MOSQ_LOG_NOTICE, "imchat: refused login of '%s' (client id '%s'): %s",
+int Refuse(const mosquitto* client, const std::string& user, const std::string& why) {
+  const char* client_id = mosquitto_client_id(client);
+  const std::string peer = PeerAddress(client);
+  mosquitto_log_printf(MOSQ_LOG_NOTICE,
+                       "imchat: refused login of '%s' (client id '%s') from %s: %s",
                        Printable(user).c_str(), Printable(client_id ? client_id : "").c_str(),
-                       why.c_str());
+                       peer.c_str(), why.c_str());
   // The service writes refusals and lockouts to server.log. A name that cannot be a topic
   // level (or none at all) stays in the broker's log only.
   if (IsValidUserName(user)) {
@@ -22,7 +25,8 @@ int Refuse(const char* client_id, const std::string& user, const std::string& wh
                  {"user", user},
                  {"client_id", Printable(client_id ? client_id : "", 64)},
                  {"ts", NowMs()},
-                 {"reason", why}});
+                 {"reason", why},
+                 {"peer", peer}});
   }
   return MOSQ_ERR_AUTH;
 }
@@ -48,51 +52,52 @@ int OnBasicAuth(int event, void* event_data, void* userdata) {
   (void)event;
   auto* ed = static_cast<mosquitto_evt_basic_auth*>(event_data);
   State& state = *static_cast<State*>(userdata);
-  const char* cid = mosquitto_client_id(ed->client);
-  const std::string client_id = cid ? cid : "";
-  if (!ed->username || !*ed->username) return Refuse(cid, "", "no user name (anonymous)");
+  const char* id = mosquitto_client_id(ed->client);
+  const std::string client_id = id ? id : "";
+  if (!ed->username || !*ed->username) return Refuse(ed->client, "", "no user name (anonymous)");
   const std::string user = ed->username;
-  if (!ed->password || !*ed->password) return Refuse(cid, user, "empty password");
+  if (!ed->password || !*ed->password) return Refuse(ed->client, user, "empty password");
   const std::string_view password = ed->password;
   const bool service = user == state.options.service_user;
   if (!service) {
     std::string why = NameError(user);
-    if (!why.empty()) return Refuse(cid, user, "invalid user name: " + why);
+    if (!why.empty()) return Refuse(ed->client, user, "invalid user name: " + why);
   }
   if (service) {
     // No lockout for the service: its secret is not guessable, and a lockout would let
     // anyone keep the service out with three bad tries.
     if (!ConstantTimeEquals(state.service_password, password)) {
-      return Refuse(cid, user, "bad service password");
+      return Refuse(ed->client, user, "bad service password");
     }
   } else if (state.lockout->IsLocked(user)) {
-    return Refuse(cid, user, "the name is locked after repeated bad passwords");
+    return Refuse(ed->client, user, "the name is locked after repeated bad passwords");
   }
   if (!service && !state.users.Verify(user, password)) {
     if (!state.users.Contains(user)) {
       // Unknown names are counted too, so a lockout does not reveal which names exist;
       // they have their own bounded table, so a flood of them cannot push a real lock out.
       state.lockout->RecordFailure(user, false);
-      return Refuse(cid, user, "unknown user");
+      return Refuse(ed->client, user, "unknown user");
     }
     bool locked = state.lockout->RecordFailure(user);
-    return Refuse(cid, user, locked ? "bad password; the name is now locked" : "bad password");
+    return Refuse(ed->client, user,
+                  locked ? "bad password; the name is now locked" : "bad password");
   }
   state.lockout->RecordSuccess(user);
   // The service's client id (the daemon's default is its user name) is reserved even when
   // the plugin has not seen the service yet, e.g. right after a broker restart.
   if (!service && client_id == state.options.service_user) {
-    return Refuse(cid, user,
+    return Refuse(ed->client, user,
                   "client id '" + Printable(client_id) + "' is reserved for the service");
   }
   std::string owner = ClientIdOwner(state, client_id, user);
   if (!owner.empty()) {
-    return Refuse(cid, user,
+    return Refuse(ed->client, user,
                   "client id '" + Printable(client_id) + "' belongs to user '" + owner + "'");
   }
   if (!service && !mosquitto_client_clean_session(ed->client) &&
       !state.session_owners.CanClaim(client_id, user)) {
-    return Refuse(cid, user,
+    return Refuse(ed->client, user,
                   "already " + std::to_string(state.session_owners.max_per_user()) +
                       " persistent sessions; reuse one of their client ids, or connect once "
                       "with a clean session to end one");

@@ -56,6 +56,7 @@ struct Connection {
   int protocol = 0;
   bool inbox = false;         // the inbox event was published
   std::string logout_reason;  // set before we kick it (idle, kicked, lost on takeover)
+  std::string peer;           // "address:port" (or the address alone), for server.log
 };
 
 using UserProperties = std::vector<std::pair<std::string, std::string>>;
@@ -118,6 +119,9 @@ struct State {
 
 // --- helpers (sessions.cpp)
 std::int64_t NowMs();
+// Where `client` connects from: "address:port", or the address alone when the
+// port cannot be read safely (peer_address.cpp).
+std::string PeerAddress(const mosquitto* client);
 // `v` in base 36 (0-9 a-z), zero-padded to at least `width` digits.
 std::string Base36(std::uint64_t v, std::size_t width = 0);
 // `bytes` in memory from mosquitto_malloc (for payloads handed to the broker),

@@ -93,6 +93,7 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
   c.since_ms = NowMs();
   c.clean = mosquitto_client_clean_session(client);
   c.protocol = mosquitto_client_protocol_version(client);
+  c.peer = PeerAddress(client);
   // The same client id still connected is about to be taken over: its logout is "lost".
   for (auto& entry : state.connections) {
     if (entry.first != client && entry.second.client_id == c.client_id &&
@@ -127,7 +128,8 @@ void AddConnection(State& state, mosquitto* client, const std::string& user, boo
                {"conn", c.conn},
                {"ts", c.since_ms},
                {"clean", c.clean},
-               {"protocol", c.protocol}});
+               {"protocol", c.protocol},
+               {"peer", c.peer}});
   // A resumed session keeps its subscriptions: the inbox is in place without a SUBSCRIBE.
   if (resumed_inbox) NoteInboxSubscription(state, client);
 }
@@ -206,7 +208,8 @@ int OnDisconnect(int event, void* event_data, void* userdata) {
                {"client_id", c.client_id},
                {"conn", c.conn},
                {"ts", NowMs()},
-               {"reason", reason}});
+               {"reason", reason},
+               {"peer", c.peer}});
   return MOSQ_ERR_SUCCESS;
 }
 

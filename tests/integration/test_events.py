@@ -34,6 +34,20 @@ class Events(imtest.StackTest):
         inboxes = [m for m in self.svc.received if m.json().get("event") == "inbox"]
         self.assertEqual(len(inboxes), 1)
 
+    def test_events_name_the_peer_address_and_port(self):
+        alice = self.stack.client("alice")
+        port = alice.mqtt.socket().getsockname()[1]
+        login = self.svc.expect("im/login/alice").json()
+        self.assertEqual(login["peer"], f"127.0.0.1:{port}")
+        alice.disconnect()
+        self.assertEqual(self.svc.expect("im/logout/alice").json()["peer"], f"127.0.0.1:{port}")
+        with self.assertRaises(imtest.ConnectRefused):
+            self.stack.client("alice", password="wrong")
+        refused = self.svc.expect("im/login/alice").json()
+        self.assertEqual(refused["event"], "refused")
+        self.assertRegex(refused["peer"], r"^127\.0\.0\.1:[0-9]+$")
+        self.assertNotEqual(refused["peer"], f"127.0.0.1:{port}")
+
     def test_lost_connection(self):
         bob = self.stack.client("bob")
         conn = self.svc.expect("im/login/bob").json()["conn"]
