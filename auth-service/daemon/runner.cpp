@@ -231,6 +231,12 @@ int RunDaemon(const DaemonOptions& o) {
     int sig;
     while ((sig = sigtimedwait(&signals, &info, &zero)) > 0) {
       if (sig == SIGHUP) {
+        // logrotate's postrotate sends SIGHUP: continue in a new server.log, then reload users.
+        if (Status reopened = log.Reopen(); reopened.ok()) {
+          log.Log("server.log reopened (SIGHUP)");
+        } else {
+          log.Log("error: " + reopened.message());
+        }
         reload_users("SIGHUP");
         users_stamp = Stamp(o.users_file);
       } else {

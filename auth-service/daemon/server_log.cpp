@@ -1,6 +1,8 @@
 #include "server_log.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
 namespace imchat {
@@ -56,6 +58,20 @@ void ServerLog::set_buffered(bool on) {
 void ServerLog::Flush() {
   std::lock_guard<std::mutex> lock(mu_);
   WritePending();
+}
+
+Status ServerLog::Reopen() {
+  std::lock_guard<std::mutex> lock(mu_);
+  WritePending();
+  if (path_.empty()) return Status::Ok();
+  std::FILE* fresh = std::fopen(path_.c_str(), "a");
+  if (!fresh) {
+    return Status::Error("cannot reopen " + path_ + " (" + std::strerror(errno) +
+                         "); still writing to the old file");
+  }
+  if (file_) std::fclose(file_);
+  file_ = fresh;
+  return Status::Ok();
 }
 
 void ServerLog::WritePending() {

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include "status.h"
+
 namespace imchat {
 
 class ServerLog {
@@ -27,6 +29,10 @@ class ServerLog {
   void Raw(const std::string& line);
   void set_buffered(bool on);
   void Flush();
+  // Writes what is pending, closes the file and opens `path` again (appending),
+  // so a log rotated by renaming (logrotate) continues in a new file. On
+  // failure the old file stays in use and the error is returned.
+  Status Reopen();
 
  private:
   void WritePending();  // with mu_ held
