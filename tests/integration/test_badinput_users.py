@@ -21,8 +21,7 @@ class UsersFileTest(imtest.StackTest):
     """setUp does not start anything: each test starts a stack on its own users file."""
 
     def setUp(self):
-        if not os.path.exists(imtest.PLUGIN):
-            self.fail(f"the plugin is not built: {imtest.PLUGIN}")
+        imtest.require_built(imtest.PLUGIN, "imchat_auth")
         self.stack = None
 
     def tearDown(self):
@@ -61,8 +60,8 @@ class UsersFileTest(imtest.StackTest):
 
     def check_daemon(self):
         """The daemon reads the same file: it must start, or exit with a clear error."""
-        if not os.path.exists(imtest.DAEMON) or self.stack.broker.poll() is not None:
-            return
+        imtest.require_built(imtest.DAEMON, "imchat-service")
+        self.assertIsNone(self.stack.broker.poll(), "mosquitto exited before the daemon check")
         proc = subprocess.Popen(self.stack.daemon_command(), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace")
         try:

@@ -14,6 +14,8 @@ class Sub:
     """mosquitto_sub -v -d in the background; ready once its SUBACK arrived."""
 
     def __init__(self, stack, user, topics, version="mqttv5", count=None, timeout=10):
+        imtest.require_program("stdbuf", "coreutils")
+        imtest.require_program("mosquitto_sub", "mosquitto-clients")
         cmd = ["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(stack.port),
                "-u", user, "-P", imtest.PASSWORDS[user], "-v", "-d", "-V", version,
                "-W", str(timeout)]
@@ -128,6 +130,7 @@ class Interop(imtest.StackTest):
                                            version="mqttv311")
         bob.expect_none("im/#", timeout=1.0)
         # mosquitto_sub as alice on bob's inbox: the subscription is refused.
+        imtest.require_program("mosquitto_sub", "mosquitto-clients")
         eve = imtest.subprocess.run(
             ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.stack.port), "-u", "alice",
              "-P", imtest.PASSWORDS["alice"], "-t", "im/user/bob/+", "-V", "mqttv5", "-W", "3",
