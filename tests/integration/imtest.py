@@ -66,6 +66,12 @@ erin:$7$101$eKzP0V51fcxK0qb5$L360s4i2Zumvqu1HsAST/Hh7HqFxvYJ7AkCLQ9yp0kONkVZcrMM
 
 TIMEOUT = 5.0
 
+# Filters that do match $SYS topics, for checks that users cannot read them. A filter that
+# starts with a wildcard (`#`, `+/...`) never matches a topic starting with `$` (MQTT 4.7.2),
+# so subscribing `#` proves nothing about $SYS.
+SYS_FILTERS = ("$SYS/#", "$SYS/broker/uptime", "$SYS/broker/version", "$SYS/+/uptime",
+               "$SYS/broker/+", "$SYS/+/#")
+
 
 def broker_env():
     """mosquitto's environment. IMCHAT_BROKER_PRELOAD (set by scripts/test-asan) is preloaded
