@@ -288,9 +288,26 @@ void BindText(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
-std::vector<StoredMessage> ReadMessages(sqlite3_stmt* s) {
+// The error of a read whose last step returned `rc` (not a row, not the end):
+// what was being read and SQLite's reason, for the caller's log line.
+Status ReadError(sqlite3* db, const char* what, int rc) {
+  return Status::Error(std::string("cannot read ") + what + " from the database: " +
+                       sqlite3_errstr(rc) + " (" + sqlite3_errmsg(db) + ")");
+}
+
+// Steps `s` to its end, calling `row` for each row; resets `s` either way.
+// A step that fails part-way is an error, never a silently short result.
+template <typename Row>
+Status ReadRows(sqlite3* db, sqlite3_stmt* s, const char* what, Row row) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? Status::Ok() : ReadError(db, what, rc);
+}
+
+Result<std::vector<StoredMessage>> ReadMessages(sqlite3* db, sqlite3_stmt* s, const char* what) {
   std::vector<StoredMessage> out;
-  while (sqlite3_step(s) == SQLITE_ROW) {
+  Status read = ReadRows(db, s, what, [&out](sqlite3_stmt* s) {
     StoredMessage m;
     m.seq = sqlite3_column_int64(s, 0);
     m.id = Column(s, 1);
@@ -300,8 +317,8 @@ std::vector<StoredMessage> ReadMessages(sqlite3_stmt* s) {
     m.body = Column(s, 5);
     if (sqlite3_column_count(s) > 6) m.ref = Column(s, 6);
     out.push_back(std::move(m));
-  }
-  sqlite3_reset(s);
+  });
+  if (!read.ok()) return read;
   return out;
 }
 }  // namespace
@@ -325,17 +342,19 @@ Store::AddResult Store::AddMessage(const StoredMessage& m, bool queue) {
   return sqlite3_changes(impl_->db) > 0 ? AddResult::kAdded : AddResult::kDuplicate;
 }
 
-std::vector<StoredMessage> Store::Queue(const std::string& recipient, int limit) {
+Result<std::vector<StoredMessage>> Store::Queue(const std::string& recipient, int limit) {
   BindText(impl_->select_queue, 1, recipient);
   sqlite3_bind_int(impl_->select_queue, 2, limit);
-  return ReadMessages(impl_->select_queue);
+  return ReadMessages(impl_->db, impl_->select_queue, "the offline queue");
 }
 
-int Store::QueueSize(const std::string& recipient) {
+Result<int> Store::QueueSize(const std::string& recipient) {
   sqlite3_stmt* s = impl_->count_queue;
   BindText(s, 1, recipient);
-  int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-  sqlite3_reset(s);
+  int n = 0;
+  Status read = ReadRows(impl_->db, s, "the offline queue's size",
+                         [&n](sqlite3_stmt* s) { n = sqlite3_column_int(s, 0); });
+  if (!read.ok()) return read;
   return n;
 }
 
@@ -348,15 +367,16 @@ void Store::MarkDelivered(const std::string& id) {
   sqlite3_reset(impl_->mark_delivered);
 }
 
-std::vector<StoredMessage> Store::History(const std::string& a, const std::string& b, int n) {
+Result<std::vector<StoredMessage>> Store::History(const std::string& a, const std::string& b,
+                                                  int n) {
   if (b.empty()) {
     sqlite3_bind_int(impl_->history_all, 1, n);
-    return ReadMessages(impl_->history_all);
+    return ReadMessages(impl_->db, impl_->history_all, "the broadcast history");
   }
   BindText(impl_->history_pair, 1, a);
   BindText(impl_->history_pair, 2, b);
   sqlite3_bind_int(impl_->history_pair, 3, n);
-  return ReadMessages(impl_->history_pair);
+  return ReadMessages(impl_->db, impl_->history_pair, "the message history");
 }
 
 void Store::SetBlock(const std::string& blocker, const std::string& blocked, bool on) {
@@ -368,18 +388,17 @@ void Store::SetBlock(const std::string& blocker, const std::string& blocked, boo
   sqlite3_reset(s);
 }
 
-std::vector<std::pair<std::string, std::string>> Store::Blocks() {
+Result<std::vector<std::pair<std::string, std::string>>> Store::Blocks() {
   std::vector<std::pair<std::string, std::string>> out;
-  sqlite3_stmt* s = impl_->select_blocks;
-  while (sqlite3_step(s) == SQLITE_ROW) out.emplace_back(Column(s, 0), Column(s, 1));
-  sqlite3_reset(s);
+  Status read = ReadRows(impl_->db, impl_->select_blocks, "the blocks",
+                         [&out](sqlite3_stmt* s) { out.emplace_back(Column(s, 0), Column(s, 1)); });
+  if (!read.ok()) return read;
   return out;
 }
 
-std::vector<UserRecord> Store::Users() {
+Result<std::vector<UserRecord>> Store::Users() {
   std::vector<UserRecord> out;
-  sqlite3_stmt* s = impl_->select_users;
-  while (sqlite3_step(s) == SQLITE_ROW) {
+  Status read = ReadRows(impl_->db, impl_->select_users, "the users", [&out](sqlite3_stmt* s) {
     UserRecord u;
     u.name = Column(s, 0);
     u.display = Column(s, 1);
@@ -387,8 +406,8 @@ std::vector<UserRecord> Store::Users() {
     u.online = sqlite3_column_int(s, 3) != 0;
     u.since = sqlite3_column_int64(s, 4);
     out.push_back(std::move(u));
-  }
-  sqlite3_reset(s);
+  });
+  if (!read.ok()) return read;
   return out;
 }
 
@@ -404,11 +423,13 @@ void Store::SaveUser(const UserRecord& u) {
   sqlite3_reset(s);
 }
 
-std::int64_t Store::MetaInt(const std::string& key) {
+Result<std::int64_t> Store::MetaInt(const std::string& key) {
   sqlite3_stmt* s = impl_->select_meta;
   BindText(s, 1, key);
-  std::int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-  sqlite3_reset(s);
+  std::int64_t v = 0;
+  Status read = ReadRows(impl_->db, s, "the meta table",
+                         [&v](sqlite3_stmt* s) { v = sqlite3_column_int64(s, 0); });
+  if (!read.ok()) return read;
   return v;
 }
 
@@ -422,24 +443,24 @@ void Store::SetMetaInt(const std::string& key, std::int64_t value) {
   sqlite3_reset(s);
 }
 
-bool Store::Commit(std::string* error) {
+Status Store::Commit() {
   if (!impl_->in_transaction) {
     if (!write_error_.empty()) {
-      *error = write_error_;
+      Status error = Status::Error(write_error_);
       write_error_.clear();
-      return false;
+      return error;
     }
-    return true;
+    return Status::Ok();
   }
   impl_->in_transaction = false;
   std::string why;
   if (!write_error_.empty() || !impl_->Exec("COMMIT", &why)) {
-    *error = write_error_.empty() ? why : write_error_;
+    Status error = Status::Error(write_error_.empty() ? why : write_error_);
     write_error_.clear();
     impl_->Exec("ROLLBACK", &why);
-    return false;
+    return error;
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace imchat

@@ -8,14 +8,19 @@
 #include <vector>
 
 #include "archive_stream.h"
+#include "fake_link.h"
 #include "mqtt_link.h"
 #include "server_log.h"
 #include "service.h"
 #include "store.h"
+#include "store_test_util.h"
 
 namespace {
 
 using imchat::ArchiveRecord;
+using imchat::testing::FakeLink;
+using imchat::testing::Must;
+using imchat::testing::Sent;
 using nlohmann::json;
 
 ArchiveRecord Direct(const std::string& from, const std::string& to, const std::string& body,
@@ -54,42 +59,8 @@ std::string Batch(const std::vector<ArchiveRecord>& records) {
   return batch;
 }
 
-struct Sent {
-  std::string topic, payload;
-  bool retain;
-  imchat::UserProps props;
-  std::uint64_t tag;
-  json Json() const { return json::parse(payload); }
-  std::string Prop(const std::string& k) const {
-    for (const auto& p : props) {
-      if (p.first == k) return p.second;
-    }
-    return "";
-  }
-};
-
-class FakeLink : public imchat::MqttLink {
- public:
-  void Publish(const std::string& topic, const std::string& payload, int, bool retain,
-               const imchat::UserProps& props, std::uint64_t tag) override {
-    sent.push_back({topic, payload, retain, props, tag});
-  }
-  std::vector<Sent> On(const std::string& topic) const {
-    std::vector<Sent> out;
-    for (const auto& s : sent) {
-      if (s.topic == topic) out.push_back(s);
-    }
-    return out;
-  }
-  std::vector<Sent> sent;
-};
-
 struct Fixture {
-  Fixture() : log("", true) {
-    char tmpl[] = "/tmp/imchat-service-XXXXXX";
-    close(mkstemp(tmpl));
-    std::remove(tmpl);
-    path = tmpl;
+  Fixture() : path(db.path), log(log_file.path, true) {
     std::string error;
     store = imchat::Store::Open(path, &error);
     REQUIRE(store);
@@ -105,8 +76,9 @@ struct Fixture {
   ~Fixture() {
     service.reset();
     store.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   }
+  // What the service wrote to server.log so far.
+  std::string Log() { return imchat::testing::ReadFile(log_file.path); }
   // One batch of the plugin's archive stream (not committed: the caller ends the batch).
   void Archive(const std::vector<ArchiveRecord>& records) {
     service->OnMessage({"im/archive", Batch(records), {}, false});
@@ -138,6 +110,8 @@ struct Fixture {
   }
 
   std::int64_t now = 1000000;
+  imchat::testing::TempDb db;
+  imchat::testing::TempDb log_file;
   std::string path;
   FakeLink link;
   imchat::ServerLog log;
@@ -239,7 +213,7 @@ TEST_CASE("offline messages are acked after commit, then replayed in order on in
   f.service->OnPublished(replay[1].tag, 0x87);
   f.service->OnPublished(replay[2].tag, 0x87);
   f.service->EndBatch();
-  CHECK(f.store->QueueSize("bob") == 2);
+  CHECK(Must(f.store->QueueSize("bob")) == 2);
   auto statuses = f.Statuses("alice");
   CHECK(statuses.back().Json()["status"] == "delivered");
   CHECK(statuses.back().Json()["id"] == "id1");
@@ -265,7 +239,7 @@ TEST_CASE("a resent message already stored is acked again but not queued twice",
   auto control = f.link.On("$CONTROL/imchat/v1");
   CHECK(control.back().Json() == json{{"op", "stored"}, {"ids", {"r1"}}});
   CHECK(f.Statuses("alice").size() == 1);
-  CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(Must(f.store->QueueSize("bob")) == 1);
 }
 
 TEST_CASE("live messages are archived without a status (the broker sent it); commands get replies",
@@ -276,7 +250,7 @@ TEST_CASE("live messages are archived without a status (the broker sent it); com
   f.Archive({live});
   f.service->EndBatch();
   CHECK(f.Statuses("alice").empty());
-  CHECK(f.store->QueueSize("bob") == 0);
+  CHECK(Must(f.store->QueueSize("bob")) == 0);
   f.Login("bob", 1);
   f.Archive({Command("alice", "block bob"), Command("alice", "who")});
   f.Archive({Command("alice", "history bob"), Command("alice", "history carol")});
@@ -375,7 +349,7 @@ TEST_CASE("a damaged archive batch keeps the records before the damage and logs 
   batch += "d- m2 8 alice bob 0 999\ncut short";
   f.service->OnMessage({"im/archive", batch, {}, false});
   f.service->EndBatch();
-  CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(Must(f.store->QueueSize("bob")) == 1);
   CHECK(f.link.On("$CONTROL/imchat/v1").back().Json() == json{{"op", "stored"}, {"ids", {"m1"}}});
 }
 
@@ -387,18 +361,59 @@ TEST_CASE("messages an older version's session queued on chat topics are still h
   f.service->OnMessage({"im/all/alice", "room", {{"id", "o2"}, {"ts", "78"}}, false});
   f.service->OnMessage({"im/user/bob/alice", "unstamped", {}, false});
   f.service->EndBatch();
-  auto queue = f.store->Queue("bob", 10);
+  auto queue = Must(f.store->Queue("bob", 10));
   REQUIRE(queue.size() == 1);
   CHECK((queue[0].id == "o1" && queue[0].ts == 77 && queue[0].body == "while away"));
   CHECK(f.Statuses("alice").size() == 1);  // queued
   // The same message again on the archive stream (both paths during the switch): once.
   f.Archive({Direct("alice", "bob", "while away", "o1", 77, true)});
   f.service->EndBatch();
-  CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(Must(f.store->QueueSize("bob")) == 1);
   CHECK(f.Statuses("alice").size() == 1);
   f.service->OnMessage({"im/cmd/alice", "history all", {}, false});
   auto replies = f.link.On("im/svc/alice");
   REQUIRE_FALSE(replies.empty());
   REQUIRE(replies.back().Json()["messages"].size() == 1);
   CHECK(replies.back().Json()["messages"][0]["text"] == "room");
+}
+
+TEST_CASE("a message the store could not queue is not acked to the plugin; the log says why",
+          "[unit]") {
+  Fixture f;
+  imchat::testing::RawSql(f.path, "DROP TABLE messages");
+  f.Archive({Direct("alice", "bob", "kept by the plugin", "q1", 5, true)});
+  CHECK_FALSE(f.service->EndBatch());
+  CHECK(f.link.On("$CONTROL/imchat/v1").size() == 2);  // hello, blocks: no `stored`
+  CHECK(f.Statuses("alice").empty());                  // no `queued` either
+  std::string log = f.Log();
+  CHECK_THAT(log, Catch::Contains("message alice -> bob") && Catch::Contains("[store error: "));
+  CHECK_THAT(log, Catch::Contains("error: database commit failed: ") &&
+                      Catch::Contains("no such table: messages"));
+  // The service asks the plugin to resend what it keeps.
+  f.now += 2000;
+  f.service->Tick();
+  CHECK(f.link.On("$CONTROL/imchat/v1").back().Json() == json{{"op", "hello"}});
+}
+
+TEST_CASE("a queue the store cannot read is not replayed; welcome and log say so", "[unit]") {
+  Fixture f;
+  f.Archive({Direct("alice", "bob", "one", "q1", 5, true)});
+  REQUIRE(f.service->EndBatch());
+  imchat::testing::RawSql(f.path, "DROP TABLE messages");
+  f.Login("bob", 7);
+  f.Inbox("bob", 7);
+  CHECK(f.link.On("im/user/bob/alice").empty());
+  auto welcome = f.link.On("im/svc/bob");
+  REQUIRE(welcome.size() == 1);
+  CHECK(welcome[0].Json()["queued"] == 0);
+  std::string log = f.Log();
+  CHECK_THAT(log, Catch::Contains("error: welcome for bob without the queued count: cannot read "
+                                  "the offline queue's size"));
+  CHECK_THAT(log, Catch::Contains("error: replay to bob stopped: cannot read the offline queue") &&
+                      Catch::Contains("the messages stay queued until bob connects again"));
+  // A command reading the same table is refused with a reply that says so.
+  f.Archive({Command("bob", "history alice")});
+  auto reply = f.link.On("im/svc/bob").back().Json();
+  CHECK(reply["ok"] == false);
+  CHECK(reply["text"] == "the server could not read its database; try again later");
 }
