@@ -23,8 +23,8 @@ void ArchiveIntake::OnBatch(const std::string& batch) {
   std::vector<ArchiveRecord> records;
   std::string error;
   if (!DecodeArchiveBatch(batch, &records, &error)) {
-    log_.Log("error: damaged archive batch (" + error + "); " + std::to_string(records.size()) +
-             " records before the damage kept");
+    env_.log.Log("error: damaged archive batch (" + error + "); " + std::to_string(records.size()) +
+                 " records before the damage kept");
   }
   for (const ArchiveRecord& r : records) {
     switch (r.kind) {
@@ -52,13 +52,13 @@ void ArchiveIntake::OnOldTopic(const InMessage& m, const ParsedTopic& t) {
   if (r.id.empty()) return;  // not stamped by the plugin: not a message it accepted
   r.kind = t.kind == TopicKind::kAllFrom ? ArchiveRecord::Kind::kBroadcast
                                          : ArchiveRecord::Kind::kDirect;
-  r.ts = ParseTimestamp(m.Prop("ts"), clock_());
+  r.ts = ParseTimestamp(m.Prop("ts"), env_.clock());
   r.from = t.kind == TopicKind::kAllFrom ? t.first : t.second;
   if (t.kind == TopicKind::kUserToFrom) r.to = t.first;
   r.offline = m.Prop("offline") == "1";
   r.resend = m.Prop("resend") == "1";
   r.ref = m.Prop("ref");
-  log_.Log("message on " + Printable(m.topic, 120) + " from the session of an older version");
+  env_.log.Log("message on " + Printable(m.topic, 120) + " from the session of an older version");
   if (r.kind == ArchiveRecord::Kind::kDirect) {
     HandleDirect(r);
   } else {
@@ -69,13 +69,13 @@ void ArchiveIntake::OnOldTopic(const InMessage& m, const ParsedTopic& t) {
 void ArchiveIntake::HandleDirect(const ArchiveRecord& m) {
   const bool offline = m.offline || m.resend;
   StoredMessage sm{0, m.id, m.from, m.to, m.ts, m.body, m.ref};
-  Store::AddResult r = store_.AddMessage(sm, offline);
+  Store::AddResult r = env_.store.AddMessage(sm, offline);
   idle_.Touch(m.from);
   std::string line = "message " + m.from + " -> " + m.to + " " + std::to_string(m.body.size()) +
                      " bytes id " + Printable(m.id, 40) + (offline ? " (offline)" : "");
   if (log_text_) line += ": " + Printable(m.body, 200);
-  if (r == Store::AddResult::kError) line += " [store error: " + store_.write_error() + "]";
-  log_.Log(line);
+  if (r == Store::AddResult::kError) line += " [store error: " + env_.store.write_error() + "]";
+  env_.log.Log(line);
   // A live message (the recipient had a connected inbox): the broker has
   // already told the sender it was delivered; it is only archived here.
   if (offline) queue_.Stored(m, r);
@@ -83,13 +83,13 @@ void ArchiveIntake::HandleDirect(const ArchiveRecord& m) {
 
 void ArchiveIntake::HandleBroadcast(const ArchiveRecord& m) {
   StoredMessage sm{0, m.id, m.from, "", m.ts, m.body, ""};
-  Store::AddResult r = store_.AddMessage(sm, false);
+  Store::AddResult r = env_.store.AddMessage(sm, false);
   idle_.Touch(m.from);
   std::string line = "broadcast " + m.from + " " + std::to_string(m.body.size()) + " bytes id " +
                      Printable(m.id, 40);
   if (log_text_) line += ": " + Printable(m.body, 200);
-  if (r == Store::AddResult::kError) line += " [store error: " + store_.write_error() + "]";
-  log_.Log(line);
+  if (r == Store::AddResult::kError) line += " [store error: " + env_.store.write_error() + "]";
+  env_.log.Log(line);
 }
 
 void ArchiveIntake::HandleCommand(const std::string& user, const std::string& line) {
@@ -104,9 +104,10 @@ void ArchiveIntake::HandleCommand(const std::string& user, const std::string& li
   } else {
     reply = commands_.Run(user, cmd);
   }
-  log_.Log("command " + user + ": " + (cmd.verb.empty() ? std::string("(empty)") : cmd.verb) +
-           (reply.value("ok", false) ? " ok" : " refused: " + reply.value("text", std::string())));
-  out_.Reply(user, reply);
+  env_.log.Log(
+      "command " + user + ": " + (cmd.verb.empty() ? std::string("(empty)") : cmd.verb) +
+      (reply.value("ok", false) ? " ok" : " refused: " + reply.value("text", std::string())));
+  env_.out.Reply(user, reply);
 }
 
 }  // namespace imchat

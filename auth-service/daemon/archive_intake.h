@@ -16,10 +16,7 @@
 #include "idle_watch.h"
 #include "mqtt_link.h"
 #include "offline_queue.h"
-#include "server_log.h"
-#include "service_options.h"
-#include "service_output.h"
-#include "store.h"
+#include "service_env.h"
 #include "topics.h"
 
 namespace imchat {
@@ -29,16 +26,9 @@ std::int64_t ParseTimestamp(const std::string& s, std::int64_t fallback);
 
 class ArchiveIntake {
  public:
-  ArchiveIntake(Store& store, ServiceOutput& out, ServerLog& log, ServiceClock clock, bool log_text,
-                IdleWatch& idle, OfflineQueue& queue, CommandExecutor& commands)
-      : store_(store),
-        out_(out),
-        log_(log),
-        clock_(std::move(clock)),
-        log_text_(log_text),
-        idle_(idle),
-        queue_(queue),
-        commands_(commands) {}
+  ArchiveIntake(const ServiceEnv& env, bool log_text, IdleWatch& idle, OfflineQueue& queue,
+                CommandExecutor& commands)
+      : env_(env), log_text_(log_text), idle_(idle), queue_(queue), commands_(commands) {}
 
   // One im/archive payload; a damaged batch keeps the records before the damage.
   void OnBatch(const std::string& batch);
@@ -50,10 +40,7 @@ class ArchiveIntake {
   void HandleBroadcast(const ArchiveRecord& m);
   void HandleCommand(const std::string& user, const std::string& line);
 
-  Store& store_;
-  ServiceOutput& out_;
-  ServerLog& log_;
-  ServiceClock clock_;
+  ServiceEnv env_;
   bool log_text_;  // message text in server.log
   IdleWatch& idle_;
   OfflineQueue& queue_;

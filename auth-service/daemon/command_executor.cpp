@@ -27,10 +27,10 @@ std::string Join(const std::vector<std::string>& names) {
 
 json CommandExecutor::Run(const std::string& me, const Command& cmd) {
   const std::string& v = cmd.verb;
-  std::int64_t now = clock_();
+  std::int64_t now = env_.clock();
   // The user can only retry; the log keeps SQLite's reason for the operator.
   auto unreadable = [&](const Status& error) {
-    log_.Log("error: " + v + " for " + me + ": " + error.message());
+    env_.log.Log("error: " + v + " for " + me + ": " + error.message());
     return Error(cmd, "the server could not read its database; try again later");
   };
   if (v == "help") {
@@ -83,14 +83,14 @@ json CommandExecutor::Run(const std::string& me, const Command& cmd) {
     bool on = v == "block";
     if (on && blocks_.Blocks(me, u)) return Error(cmd, "you already block " + u);
     if (!on && !blocks_.Blocks(me, u)) return Error(cmd, "you do not block " + u);
-    store_.SetBlock(me, u, on);
+    env_.store.SetBlock(me, u, on);
     if (on) {
       blocks_.Add(me, u);
     } else {
       blocks_.Remove(me, u);
     }
-    out_.Control({{"op", v}, {"user", me}, {"target", u}});
-    log_.Log(me + (on ? " blocks " : " unblocks ") + u);
+    env_.out.Control({{"op", v}, {"user", me}, {"target", u}});
+    env_.log.Log(me + (on ? " blocks " : " unblocks ") + u);
     json j = Ok(cmd, on ? "You block " + u + ": no messages or presence between you."
                         : "You no longer block " + u + ".");
     j["user"] = u;
@@ -99,7 +99,7 @@ json CommandExecutor::Run(const std::string& me, const Command& cmd) {
   if (v == "blocked") {
     json users = json::array();
     std::vector<std::string> names;
-    auto pairs = store_.Blocks();
+    auto pairs = env_.store.Blocks();
     if (!pairs.ok()) return unreadable(pairs.status());
     for (const auto& [a, b] : *pairs) {
       if (a != me) continue;
@@ -115,7 +115,7 @@ json CommandExecutor::Run(const std::string& me, const Command& cmd) {
     if (!all && !users_.count(cmd.user)) return Error(cmd, "unknown user '" + cmd.user + "'");
     int n = std::min(cmd.count, history_limit_);
     json messages = json::array();
-    auto history = store_.History(me, all ? "" : cmd.user, n);
+    auto history = env_.store.History(me, all ? "" : cmd.user, n);
     if (!history.ok()) return unreadable(history.status());
     for (const StoredMessage& m : *history) {
       messages.push_back({{"id", m.id},

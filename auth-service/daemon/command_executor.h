@@ -13,24 +13,15 @@
 #include "blocks.h"
 #include "commands.h"
 #include "presence_publisher.h"
-#include "server_log.h"
-#include "service_options.h"
-#include "service_output.h"
-#include "store.h"
+#include "service_env.h"
 
 namespace imchat {
 
 class CommandExecutor {
  public:
-  CommandExecutor(Store& store, ServiceOutput& out, ServerLog& log, ServiceClock clock,
-                  PresencePublisher& presence, BlockSet& blocks, int history_limit)
-      : store_(store),
-        out_(out),
-        log_(log),
-        clock_(std::move(clock)),
-        presence_(presence),
-        blocks_(blocks),
-        history_limit_(history_limit) {}
+  CommandExecutor(const ServiceEnv& env, PresencePublisher& presence, BlockSet& blocks,
+                  int history_limit)
+      : env_(env), presence_(presence), blocks_(blocks), history_limit_(history_limit) {}
 
   // The users of users.txt (block and history targets must be one of them).
   void SetUsers(std::set<std::string, std::less<>> users) { users_ = std::move(users); }
@@ -44,10 +35,7 @@ class CommandExecutor {
     return blocks_.EitherBlocks(viewer, user);
   }
 
-  Store& store_;
-  ServiceOutput& out_;
-  ServerLog& log_;
-  ServiceClock clock_;
+  ServiceEnv env_;
   PresencePublisher& presence_;
   BlockSet& blocks_;
   int history_limit_;

@@ -12,11 +12,11 @@ void IdleWatch::Tick(std::int64_t now, const PresenceTable& presence) {
     std::int64_t last = it != last_activity_.end() ? it->second : presence.Find(user)->since;
     if (now - last < std::int64_t{timeout_s_} * 1000) continue;
     if (!kicked_.insert(user).second) continue;
-    log_.Log("idle timeout: " + user);
-    out_.Reply(user, {{"type", "notice"},
-                      {"text", "You were idle for more than " + std::to_string(timeout_s_) +
-                                   " s; disconnecting."}});
-    out_.Control({{"op", "kick"}, {"user", user}, {"reason", "idle"}});
+    env_.log.Log("idle timeout: " + user);
+    env_.out.Reply(user, {{"type", "notice"},
+                          {"text", "You were idle for more than " + std::to_string(timeout_s_) +
+                                       " s; disconnecting."}});
+    env_.out.Control({{"op", "kick"}, {"user", user}, {"reason", "idle"}});
   }
 }
 

@@ -9,23 +9,19 @@
 #include <map>
 #include <set>
 #include <string>
-#include <utility>
 
 #include "presence.h"
-#include "server_log.h"
-#include "service_options.h"
-#include "service_output.h"
+#include "service_env.h"
 
 namespace imchat {
 
 class IdleWatch {
  public:
   // `timeout_s` 0 turns the timeout off (activity is still recorded).
-  IdleWatch(ServiceOutput& out, ServerLog& log, ServiceClock clock, int timeout_s)
-      : out_(out), log_(log), clock_(std::move(clock)), timeout_s_(timeout_s) {}
+  IdleWatch(const ServiceEnv& env, int timeout_s) : env_(env), timeout_s_(timeout_s) {}
 
   // `user` did something now.
-  void Touch(const std::string& user) { last_activity_[user] = clock_(); }
+  void Touch(const std::string& user) { last_activity_[user] = env_.clock(); }
   // `user` logged in: active now, and may be kicked again later.
   void LoggedIn(const std::string& user) {
     Touch(user);
@@ -35,9 +31,7 @@ class IdleWatch {
   void Tick(std::int64_t now, const PresenceTable& presence);
 
  private:
-  ServiceOutput& out_;
-  ServerLog& log_;
-  ServiceClock clock_;
+  ServiceEnv env_;
   int timeout_s_;
   std::map<std::string, std::int64_t> last_activity_;
   std::set<std::string> kicked_;  // kicked since their last login

@@ -37,12 +37,12 @@ void OfflineQueue::PumpReplay(const std::string& user) {
   if (!r.stopped && static_cast<int>(r.inflight.size()) <= window / 2) {
     // Messages in flight are still pending in the store: skip past them.
     Result<std::vector<StoredMessage>> batch =
-        store_.Queue(user, window + static_cast<int>(r.inflight.size()));
+        env_.store.Queue(user, window + static_cast<int>(r.inflight.size()));
     if (!batch.ok()) {
       // Stopped like a refused publish: nothing is lost, the next inbox retries.
       r.stopped = true;
-      log_.Log("error: replay to " + user + " stopped: " + batch.message() +
-               "; the messages stay queued until " + user + " connects again");
+      env_.log.Log("error: replay to " + user + " stopped: " + batch.message() +
+                   "; the messages stay queued until " + user + " connects again");
     } else {
       exhausted = true;
       for (const StoredMessage& m : *batch) {
@@ -54,8 +54,8 @@ void OfflineQueue::PumpReplay(const std::string& user) {
         std::uint64_t tag = next_tag_++;
         pending_[tag] = {user, m.id, m.sender, m.ref};
         r.inflight.insert(m.id);
-        out_.link().Publish(UserTopic(user, m.sender), m.body, 1, false,
-                            {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}}, tag);
+        env_.out.link().Publish(UserTopic(user, m.sender), m.body, 1, false,
+                                {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}}, tag);
       }
     }
   }
@@ -74,14 +74,14 @@ void OfflineQueue::OnPublished(std::uint64_t tag, int reason) {
   Replay& r = replays_[p.user];
   r.inflight.erase(p.id);
   if (reason == 0) {
-    store_.MarkDelivered(p.id);
+    env_.store.MarkDelivered(p.id);
     replayed_uncommitted_ = true;
-    log_.Log("replayed " + p.sender + " -> " + p.user + " id " + Printable(p.id, 40));
-    out_.DeliveryStatus(p.sender, p.id, p.ref, p.user, "delivered");
+    env_.log.Log("replayed " + p.sender + " -> " + p.user + " id " + Printable(p.id, 40));
+    env_.out.DeliveryStatus(p.sender, p.id, p.ref, p.user, "delivered");
   } else if (!r.stopped) {
     r.stopped = true;
-    log_.Log("replay to " + p.user + " stopped (reason " + std::to_string(reason) +
-             "); the rest stays queued");
+    env_.log.Log("replay to " + p.user + " stopped (reason " + std::to_string(reason) +
+                 "); the rest stays queued");
   }
   PumpReplay(p.user);
 }
@@ -105,12 +105,12 @@ void OfflineQueue::Committed() {
       json ids = json::array();
       for (std::size_t k = i; k < stored_ids_.size() && k < i + 500; ++k)
         ids.push_back(stored_ids_[k]);
-      out_.Control({{"op", "stored"}, {"ids", ids}});
+      env_.out.Control({{"op", "stored"}, {"ids", ids}});
     }
     stored_ids_.clear();
   }
   for (const QueuedStatus& q : queued_statuses_) {
-    out_.DeliveryStatus(q.sender, q.id, q.ref, q.to, "queued");
+    env_.out.DeliveryStatus(q.sender, q.id, q.ref, q.to, "queued");
   }
   queued_statuses_.clear();
   std::set<std::string> candidates;

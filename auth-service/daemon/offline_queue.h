@@ -22,17 +22,14 @@
 
 #include "archive_stream.h"
 #include "inbox_connections.h"
-#include "server_log.h"
-#include "service_output.h"
-#include "store.h"
+#include "service_env.h"
 
 namespace imchat {
 
 class OfflineQueue {
  public:
-  OfflineQueue(Store& store, ServiceOutput& out, ServerLog& log, const InboxConnections& inboxes,
-               int replay_window)
-      : store_(store), out_(out), log_(log), inboxes_(inboxes), replay_window_(replay_window) {}
+  OfflineQueue(const ServiceEnv& env, const InboxConnections& inboxes, int replay_window)
+      : env_(env), inboxes_(inboxes), replay_window_(replay_window) {}
 
   // The offline message `m` was given to the store, which answered `r`:
   // kAdded and kDuplicate (a resend) are acknowledged after the commit, only
@@ -75,9 +72,7 @@ class OfflineQueue {
 
   void PumpReplay(const std::string& user);
 
-  Store& store_;
-  ServiceOutput& out_;
-  ServerLog& log_;
+  ServiceEnv env_;
   const InboxConnections& inboxes_;
   int replay_window_;
   std::map<std::string, Replay> replays_;

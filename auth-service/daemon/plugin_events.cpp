@@ -27,23 +27,25 @@ void PluginEvents::OnLogin(const json& j) {
   if (!IsValidUserName(user)) return;
   std::string event = j.value("event", std::string("login"));
   if (event == "refused") {  // a refused CONNECT: logged, no presence change
-    log_.Log("login refused: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
-             "): " + Printable(j.value("reason", ""), 160));
+    env_.log.Log("login refused: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
+                 "): " + Printable(j.value("reason", ""), 160));
     return;
   }
   std::string conn = ConnKey(j);
-  std::int64_t now = clock_();
+  std::int64_t now = env_.clock();
   idle_.LoggedIn(user);
   if (event == "inbox") {
-    log_.Log("inbox ready: " + user + " (client " + Printable(j.value("client_id", ""), 64) + ")");
+    env_.log.Log("inbox ready: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
+                 ")");
     if (presence_.table().Login(user, conn, now)) presence_.Changed(user);
     inboxes_.Add(user, conn);
     if (inboxes_.MarkWelcomed(user, conn)) Welcome(user);
     queue_.StartReplay(user);
     return;
   }
-  log_.Log("connect: " + user + " (client " + Printable(j.value("client_id", ""), 64) + ", conn " +
-           conn + ", " + (j.value("clean", true) ? "clean" : "persistent") + " session)");
+  env_.log.Log("connect: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
+               ", conn " + conn + ", " + (j.value("clean", true) ? "clean" : "persistent") +
+               " session)");
   // A resumed persistent session that holds the inbox subscription gets its
   // own inbox event right after this login (topics.md); a session without
   // that subscription must not be replayed to, so clean=false alone is not
@@ -56,9 +58,10 @@ void PluginEvents::OnLogout(const json& j) {
   if (!IsValidUserName(user)) return;
   std::string conn = ConnKey(j);
   std::string reason = j.value("reason", std::string("lost"));
-  log_.Log("disconnect: " + user + " (conn " + conn + ", reason " + Printable(reason, 32) + ")");
+  env_.log.Log("disconnect: " + user + " (conn " + conn + ", reason " + Printable(reason, 32) +
+               ")");
   inboxes_.Remove(user, conn);
-  if (presence_.table().Logout(user, conn, reason, clock_())) presence_.Changed(user);
+  if (presence_.table().Logout(user, conn, reason, env_.clock())) presence_.Changed(user);
 }
 
 void PluginEvents::OnSessions(const json& j) {
@@ -83,25 +86,25 @@ void PluginEvents::OnSessions(const json& j) {
       }
     }
   }
-  for (const std::string& user : presence_.table().Rebuild(sessions, clock_())) {
+  for (const std::string& user : presence_.table().Rebuild(sessions, env_.clock())) {
     presence_.Changed(user);
   }
   presence_.OnlineDueNow();
-  log_.Log("sessions snapshot: " + std::to_string(sessions.size()) + " users online");
+  env_.log.Log("sessions snapshot: " + std::to_string(sessions.size()) + " users online");
   // The plugin's block table starts empty after a broker restart.
-  auto pairs = store_.Blocks();
+  auto pairs = env_.store.Blocks();
   if (pairs.ok()) {
     json list = json::array();
     for (const auto& [a, b] : *pairs) list.push_back({a, b});
-    out_.Control({{"op", "blocks"}, {"pairs", list}});
+    env_.out.Control({{"op", "blocks"}, {"pairs", list}});
   } else {
     // An empty set would lift every block in the plugin: better send none.
-    log_.Log("error: the block set was not sent to the plugin: " + pairs.message());
+    env_.log.Log("error: the block set was not sent to the plugin: " + pairs.message());
   }
   for (const std::string& user : welcome) Welcome(user);
   // Everyone connected now has been welcomed; a later snapshot (a hello
   // retry) must not welcome them again.
-  lost_at_ = clock_() + 1;
+  lost_at_ = env_.clock() + 1;
   for (const auto& [user, conns] : inboxes_.by_user()) queue_.StartReplay(user);
 }
 
@@ -123,10 +126,11 @@ void PluginEvents::Welcome(const std::string& user) {
   if (count > kWelcomeTextNames) {
     names += " and " + std::to_string(count - kWelcomeTextNames) + " more";
   }
-  Result<int> queue_size = store_.QueueSize(user);
+  Result<int> queue_size = env_.store.QueueSize(user);
   if (!queue_size.ok()) {
     // The welcome still goes out; the replay says what is queued.
-    log_.Log("error: welcome for " + user + " without the queued count: " + queue_size.message());
+    env_.log.Log("error: welcome for " + user +
+                 " without the queued count: " + queue_size.message());
   }
   int queued = queue_size.ok() ? *queue_size : 0;
   std::string text =
@@ -135,11 +139,11 @@ void PluginEvents::Welcome(const std::string& user) {
     text += " " + std::to_string(queued) +
             (queued == 1 ? " message arrived" : " messages arrived") + " while you were away.";
   }
-  out_.Reply(user, {{"type", "welcome"},
-                    {"text", text},
-                    {"online", online},
-                    {"online_count", count},
-                    {"queued", queued}});
+  env_.out.Reply(user, {{"type", "welcome"},
+                        {"text", text},
+                        {"online", online},
+                        {"online_count", count},
+                        {"queued", queued}});
 }
 
 }  // namespace imchat

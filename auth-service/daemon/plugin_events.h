@@ -18,22 +18,15 @@
 #include "inbox_connections.h"
 #include "offline_queue.h"
 #include "presence_publisher.h"
-#include "server_log.h"
-#include "service_options.h"
-#include "service_output.h"
-#include "store.h"
+#include "service_env.h"
 
 namespace imchat {
 
 class PluginEvents {
  public:
-  PluginEvents(Store& store, ServiceOutput& out, ServerLog& log, ServiceClock clock,
-               PresencePublisher& presence, const BlockSet& blocks, IdleWatch& idle,
-               InboxConnections& inboxes, OfflineQueue& queue)
-      : store_(store),
-        out_(out),
-        log_(log),
-        clock_(std::move(clock)),
+  PluginEvents(const ServiceEnv& env, PresencePublisher& presence, const BlockSet& blocks,
+               IdleWatch& idle, InboxConnections& inboxes, OfflineQueue& queue)
+      : env_(env),
         presence_(presence),
         blocks_(blocks),
         idle_(idle),
@@ -52,10 +45,7 @@ class PluginEvents {
  private:
   void Welcome(const std::string& user);
 
-  Store& store_;
-  ServiceOutput& out_;
-  ServerLog& log_;
-  ServiceClock clock_;
+  ServiceEnv env_;
   PresencePublisher& presence_;
   const BlockSet& blocks_;
   IdleWatch& idle_;

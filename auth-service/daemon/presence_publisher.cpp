@@ -8,8 +8,8 @@ namespace imchat {
 void PresencePublisher::Changed(const std::string& user) {
   const PresenceEntry* e = table_.Find(user);
   if (!e) return;
-  out_.Publish(PresenceTopic(user), table_.PresenceJson(user), true);
-  store_.SaveUser({user, e->display, e->last_seen, e->online, e->since});
+  env_.out.Publish(PresenceTopic(user), table_.PresenceJson(user), true);
+  env_.store.SaveUser({user, e->display, e->last_seen, e->online, e->since});
   online_dirty_ = true;
 }
 
@@ -20,7 +20,7 @@ void PresencePublisher::Tick(std::int64_t now) {
   std::string payload = DumpJson(table_.OnlineNames());
   if (payload == online_last_) return;
   online_last_ = payload;
-  out_.link().Publish(kOnlineTopic, payload, 1, true, {}, 0);
+  env_.out.link().Publish(kOnlineTopic, payload, 1, true, {}, 0);
 }
 
 }  // namespace imchat

@@ -11,15 +11,14 @@
 #include <string>
 
 #include "presence.h"
-#include "service_output.h"
-#include "store.h"
+#include "service_env.h"
 
 namespace imchat {
 
 class PresencePublisher {
  public:
-  PresencePublisher(Store& store, ServiceOutput& out, int coalesce_ms)
-      : store_(store), out_(out), coalesce_ms_(coalesce_ms) {}
+  PresencePublisher(const ServiceEnv& env, int coalesce_ms)
+      : env_(env), coalesce_ms_(coalesce_ms) {}
 
   PresenceTable& table() { return table_; }
   const PresenceTable& table() const { return table_; }
@@ -39,8 +38,7 @@ class PresencePublisher {
   void Tick(std::int64_t now);
 
  private:
-  Store& store_;
-  ServiceOutput& out_;
+  ServiceEnv env_;
   int coalesce_ms_;
   PresenceTable table_;
   bool online_dirty_ = false;

@@ -34,6 +34,7 @@
 #include "presence.h"
 #include "presence_publisher.h"
 #include "server_log.h"
+#include "service_env.h"
 #include "service_options.h"
 #include "service_output.h"
 #include "store.h"
@@ -71,11 +72,9 @@ class Service {
   const BlockSet& blocks() const { return blocks_; }
 
  private:
-  Store& store_;
-  ServerLog& log_;
-  Clock clock_;
   // The parts, in the order they depend on each other.
   ServiceOutput out_;
+  ServiceEnv env_;
   PresencePublisher presence_;
   BlockSet blocks_;
   IdleWatch idle_;
