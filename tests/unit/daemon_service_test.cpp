@@ -1,126 +1,12 @@
 // Service logic with a fake MQTT link, a fake clock and a temporary database.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "archive_stream.h"
-#include "fake_link.h"
-#include "mqtt_link.h"
-#include "server_log.h"
-#include "service.h"
-#include "store.h"
-#include "store_test_util.h"
+#include "service_fixture.h"
 
-namespace {
-
-using imchat::ArchiveRecord;
-using imchat::testing::FakeLink;
-using imchat::testing::Must;
-using imchat::testing::Sent;
-using nlohmann::json;
-
-ArchiveRecord Direct(const std::string& from, const std::string& to, const std::string& body,
-                     const std::string& id, std::int64_t ts = 0, bool offline = false) {
-  ArchiveRecord r;
-  r.kind = ArchiveRecord::Kind::kDirect;
-  r.from = from;
-  r.to = to;
-  r.body = body;
-  r.id = id;
-  r.ts = ts;
-  r.offline = offline;
-  return r;
-}
-
-ArchiveRecord Broadcast(const std::string& from, const std::string& body, const std::string& id) {
-  ArchiveRecord r;
-  r.kind = ArchiveRecord::Kind::kBroadcast;
-  r.from = from;
-  r.body = body;
-  r.id = id;
-  return r;
-}
-
-ArchiveRecord Command(const std::string& user, const std::string& line) {
-  ArchiveRecord r;
-  r.kind = ArchiveRecord::Kind::kCommand;
-  r.from = user;
-  r.body = line;
-  return r;
-}
-
-std::string Batch(const std::vector<ArchiveRecord>& records) {
-  std::string batch;
-  for (const ArchiveRecord& r : records) imchat::AppendArchiveRecord(&batch, r);
-  return batch;
-}
-
-struct Fixture {
-  Fixture() : path(db.path), log(log_file.path, true) {
-    std::string error;
-    store = imchat::Store::Open(path, &error);
-    REQUIRE(store);
-    imchat::ServiceOptions options;
-    options.replay_window = 2;
-    service = std::make_unique<imchat::Service>(
-        *store, link, log, [this] { return now; }, options);
-    service->SetUsers({"alice", "bob", "carol"});
-    service->on_ready = [this] { ++ready; };
-    service->OnConnected();
-    Event("im/sessions", {{"ts", now}, {"sessions", json::array()}});
-  }
-  ~Fixture() {
-    service.reset();
-    store.reset();
-  }
-  // What the service wrote to server.log so far.
-  std::string Log() { return imchat::testing::ReadFile(log_file.path); }
-  // One batch of the plugin's archive stream (not committed: the caller ends the batch).
-  void Archive(const std::vector<ArchiveRecord>& records) {
-    service->OnMessage({"im/archive", Batch(records), {}, false});
-  }
-  void Event(const std::string& topic, const json& j) {
-    service->OnMessage({topic, j.dump(), {}, false});
-    service->EndBatch();
-  }
-  void Login(const std::string& user, int conn, bool clean = true) {
-    Event("im/login/" + user, {{"event", "login"},
-                               {"user", user},
-                               {"conn", conn},
-                               {"client_id", "c" + std::to_string(conn)},
-                               {"clean", clean}});
-  }
-  void Inbox(const std::string& user, int conn) {
-    Event("im/login/" + user, {{"event", "inbox"}, {"user", user}, {"conn", conn}});
-  }
-  void Logout(const std::string& user, int conn, const std::string& reason) {
-    Event("im/logout/" + user,
-          {{"event", "logout"}, {"user", user}, {"conn", conn}, {"reason", reason}});
-  }
-  std::vector<Sent> Statuses(const std::string& user) {
-    std::vector<Sent> out;
-    for (const auto& s : link.On("im/svc/" + user)) {
-      if (s.Json()["type"] == "status") out.push_back(s);
-    }
-    return out;
-  }
-
-  std::int64_t now = 1000000;
-  imchat::testing::TempDb db;
-  imchat::testing::TempDb log_file;
-  std::string path;
-  FakeLink link;
-  imchat::ServerLog log;
-  std::unique_ptr<imchat::Store> store;
-  std::unique_ptr<imchat::Service> service;
-  int ready = 0;
-};
-
-}  // namespace
+using namespace service_test;  // NOLINT(build/namespaces): test helpers
 
 TEST_CASE("service says hello, becomes ready on the snapshot and sends the block set", "[unit]") {
   Fixture f;
@@ -375,45 +261,4 @@ TEST_CASE("messages an older version's session queued on chat topics are still h
   REQUIRE_FALSE(replies.empty());
   REQUIRE(replies.back().Json()["messages"].size() == 1);
   CHECK(replies.back().Json()["messages"][0]["text"] == "room");
-}
-
-TEST_CASE("a message the store could not queue is not acked to the plugin; the log says why",
-          "[unit]") {
-  Fixture f;
-  imchat::testing::RawSql(f.path, "DROP TABLE messages");
-  f.Archive({Direct("alice", "bob", "kept by the plugin", "q1", 5, true)});
-  CHECK_FALSE(f.service->EndBatch());
-  CHECK(f.link.On("$CONTROL/imchat/v1").size() == 2);  // hello, blocks: no `stored`
-  CHECK(f.Statuses("alice").empty());                  // no `queued` either
-  std::string log = f.Log();
-  CHECK_THAT(log, Catch::Contains("message alice -> bob") && Catch::Contains("[store error: "));
-  CHECK_THAT(log, Catch::Contains("error: database commit failed: ") &&
-                      Catch::Contains("no such table: messages"));
-  // The service asks the plugin to resend what it keeps.
-  f.now += 2000;
-  f.service->Tick();
-  CHECK(f.link.On("$CONTROL/imchat/v1").back().Json() == json{{"op", "hello"}});
-}
-
-TEST_CASE("a queue the store cannot read is not replayed; welcome and log say so", "[unit]") {
-  Fixture f;
-  f.Archive({Direct("alice", "bob", "one", "q1", 5, true)});
-  REQUIRE(f.service->EndBatch());
-  imchat::testing::RawSql(f.path, "DROP TABLE messages");
-  f.Login("bob", 7);
-  f.Inbox("bob", 7);
-  CHECK(f.link.On("im/user/bob/alice").empty());
-  auto welcome = f.link.On("im/svc/bob");
-  REQUIRE(welcome.size() == 1);
-  CHECK(welcome[0].Json()["queued"] == 0);
-  std::string log = f.Log();
-  CHECK_THAT(log, Catch::Contains("error: welcome for bob without the queued count: cannot read "
-                                  "the offline queue's size"));
-  CHECK_THAT(log, Catch::Contains("error: replay to bob stopped: cannot read the offline queue") &&
-                      Catch::Contains("the messages stay queued until bob connects again"));
-  // A command reading the same table is refused with a reply that says so.
-  f.Archive({Command("bob", "history alice")});
-  auto reply = f.link.On("im/svc/bob").back().Json();
-  CHECK(reply["ok"] == false);
-  CHECK(reply["text"] == "the server could not read its database; try again later");
 }
