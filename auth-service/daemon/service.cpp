@@ -24,13 +24,19 @@ Service::Service(Store& store, MqttLink& link, ServerLog& log, Clock clock, Serv
   // A database that cannot be read is refused by Store::Open; a read failing
   // now is logged and the service starts from what it has.
   auto users = env_.store.Users();
-  if (!users.ok()) env_.log.Log("error: presence starts empty: " + users.message());
-  for (const UserRecord& u : users.ok() ? *users : std::vector<UserRecord>{}) {
-    presence_.table().Seed(u.name, u.display, u.online, u.since, u.last_seen);
+  if (users.ok()) {
+    for (const UserRecord& u : *users) {
+      presence_.table().Seed(u.name, u.display, u.online, u.since, u.last_seen);
+    }
+  } else {
+    env_.log.Log("error: presence starts empty: " + users.message());
   }
   auto pairs = env_.store.Blocks();
-  if (!pairs.ok()) env_.log.Log("error: the block set starts empty: " + pairs.message());
-  if (pairs.ok()) blocks_.Replace(*pairs);
+  if (pairs.ok()) {
+    blocks_.Replace(*pairs);
+  } else {
+    env_.log.Log("error: the block set starts empty: " + pairs.message());
+  }
   // Sessions that began after this were never welcomed by a previous run
   // (unknown: all are welcomed, which repeats a welcome at worst).
   auto alive = env_.store.MetaInt("alive");

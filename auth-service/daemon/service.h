@@ -3,18 +3,23 @@
 // through Store, so tests run it with fakes and a temp file.
 //
 // It is made of parts with one job each, wired here:
-//   PluginEvents     login/logout/sessions events, the welcome (plugin_events.h)
-//   ArchiveIntake    the im/archive stream: messages and commands in order
-//   OfflineQueue     queued messages: acks after the commit, the replay
-//   CommandExecutor  the commands' replies (commands.h parses them)
-//   PresencePublisher im/presence/<user> and the coalesced im/online
-//   IdleWatch        the idle timeout
-//   ServiceOutput    the shapes of what the service publishes
+//   PluginEvents       login/logout/sessions events, the welcome (plugin_events.h)
+//   ArchiveIntake      the im/archive stream: messages and commands in order
+//   OfflineQueue       queued messages: acks after the commit, the replay
+//   CommandExecutor    the commands' replies (commands.h parses them)
+//   PresencePublisher  im/presence/<user> and the coalesced im/online
+//   IdleWatch          the idle timeout
+//   ServiceOutput      the shapes of what the service publishes
+//   ServiceEnv         what they all use: store, output, server.log, clock
 // The timers (hello retry, the "alive" mark, and the parts' own) run in Tick().
 //
 // Batching contract: the owner calls EndBatch() after each batch of events;
 // it commits the store and only then sends what depends on the commit
-// (`stored` acks to the plugin and `queued` statuses).
+// (`stored` acks to the plugin and `queued` statuses), in that order, then
+// starts the replays the batch made possible. Archive records are handled in
+// stream order within a batch. A failed commit sends none of it: the plugin
+// keeps the unacknowledged messages and the service says hello again after
+// 2 s, so the plugin resends them (OfflineQueue has the details).
 #ifndef IMCHAT_DAEMON_SERVICE_H_
 #define IMCHAT_DAEMON_SERVICE_H_
 
