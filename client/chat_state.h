@@ -1,22 +1,23 @@
 // The client's brain, without MQTT or a terminal: it turns what arrives from
-// the broker into display lines (keeping presence, dropping duplicate ids,
-// matching delivery statuses to what was sent) and turns parsed input into
-// publishes and local lines. The session (session.h) feeds it; tests drive it
-// directly. Not thread-safe: one thread owns it.
+// the broker into display lines and turns parsed input into publishes and
+// local lines. The session (session.h) feeds it; tests drive it directly.
+// It routes to its parts: the Roster (presence and names, roster.h), the
+// Outbox (statuses and replies matched to what was sent, outbox.h), the
+// RecentIds (duplicates dropped, recent_ids.h) and FormatReply
+// (reply_format.h). Not thread-safe: one thread owns it.
 #ifndef IMCHAT_CLIENT_CHAT_STATE_H_
 #define IMCHAT_CLIENT_CHAT_STATE_H_
 
 #include <cstdint>
-#include <deque>
-#include <map>
-#include <set>
 #include <string>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "input.h"
+#include "outbox.h"
+#include "recent_ids.h"
 #include "render.h"
+#include "roster.h"
 
 namespace imchat::client {
 
@@ -66,52 +67,29 @@ class ChatState {
   std::vector<Line> OnMessage(const Incoming& message, std::int64_t now_ms);
 
   // Names for tab completion: everyone seen in presence or messages, sorted.
-  std::vector<std::string> KnownUsers() const;
+  std::vector<std::string> KnownUsers() const { return roster_.KnownUsers(); }
   // Names online now, sorted.
-  std::vector<std::string> OnlineUsers() const;
+  std::vector<std::string> OnlineUsers() const { return roster_.OnlineUsers(); }
 
   // How many answers are still expected: command replies on im/svc/<me> plus
   // private messages without any delivery status yet (a `queued` status
   // counts as an answer). Non-interactive mode waits for this to reach 0
   // before it disconnects (bounded by its own timeout).
-  std::size_t AwaitingReplies() const;
+  std::size_t AwaitingReplies() const { return outbox_.Awaiting(); }
 
   // Times inside reply texts (/since "last seen", /history) in UTC instead of
   // local time; for tests, like RenderOptions::utc.
   void set_utc(bool utc) { utc_ = utc; }
 
  private:
-  struct PendingCommand {
-    Verb verb;
-    std::string user;          // block/unblock/history target
-    std::int64_t seconds = 0;  // since
-  };
-
-  std::string NextRef();
-  bool SeenBefore(const std::string& id);
-  std::vector<Line> OnPresence(const std::string& name, const Incoming& message,
-                               std::int64_t now_ms);
   std::vector<Line> OnService(const Incoming& message, std::int64_t now_ms);
-  // One message's delivery status (a coalesced status holds several); `text`
-  // is the service's wording, shown for a status this client does not know.
-  struct Status {
-    std::string status, id, ref, to, reason, text;
-  };
-  std::vector<Line> OnStatus(const Status& s, std::int64_t now_ms);
+  std::vector<Line> OnStatus(const DeliveryStatus& s, std::int64_t now_ms);
 
   std::string me_;
   std::string query_;
-  std::uint64_t next_ref_ = 1;
-  std::string ref_prefix_;
-  std::map<std::string, std::pair<std::string, std::string>> pending_;  // ref -> (to, snippet)
-  std::map<std::string, bool> online_;                                  // presence by name
-  std::map<std::string, std::string> display_;                          // display names
-  std::set<std::string> known_;
-  std::deque<std::string> recent_order_;
-  std::unordered_set<std::string> recent_ids_;
-  std::set<std::string> awaiting_status_;    // refs with no status yet
-  std::deque<std::string> pending_order_;    // refs in pending_, oldest first (bounded)
-  std::deque<PendingCommand> pending_cmds_;  // commands sent, replies not yet seen
+  Roster roster_;
+  Outbox outbox_;
+  RecentIds recent_;
   bool utc_ = false;
 };
 

@@ -1,6 +1,6 @@
 // The command language on im/cmd/<me> (topics.md, "Commands"): the table of
 // commands as data, and parsing/validating one line into a Command. Executing
-// a command needs the service's state and lives in service_commands.cpp.
+// a command needs the service's state and lives in command_executor.h.
 #ifndef IMCHAT_DAEMON_COMMANDS_H_
 #define IMCHAT_DAEMON_COMMANDS_H_
 

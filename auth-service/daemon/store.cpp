@@ -4,66 +4,11 @@
 
 #include <sqlite3.h>
 
-#include <cstdio>
 #include <mutex>
 
+#include "store_schema.h"
+
 namespace imchat {
-
-namespace {
-
-constexpr int kSchemaVersion = 2;
-constexpr const char* kApplication = "imchat";
-
-// Version 2: every message row is written to as few b-trees as its queries
-// need. Version 1 put every row in four (AUTOINCREMENT's sqlite_sequence, the
-// id, a queue index and a pair index); archiving was most of the service's
-// work under load. Now a live direct message touches the table, the id index
-// and the pair index; a broadcast the room index instead of the pair index;
-// only queued messages are in the queue index.
-constexpr const char* kMessagesV2 = R"sql(
-CREATE TABLE messages(
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  sender TEXT NOT NULL,
-  recipient TEXT NOT NULL,
-  ts INTEGER NOT NULL,
-  body BLOB NOT NULL,
-  ref TEXT NOT NULL DEFAULT '',
-  pending INTEGER NOT NULL DEFAULT 0);
-)sql";
-constexpr const char* kIndexesV2 = R"sql(
-CREATE INDEX messages_queue ON messages(recipient, ts, seq) WHERE pending=1;
-CREATE INDEX messages_pair ON messages(sender, recipient, seq) WHERE recipient<>'';
-CREATE INDEX messages_room ON messages(seq) WHERE recipient='';
-)sql";
-constexpr const char* kOtherTables = R"sql(
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE blocks(blocker TEXT NOT NULL, blocked TEXT NOT NULL, PRIMARY KEY(blocker, blocked));
-CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '',
-  last_seen INTEGER NOT NULL DEFAULT 0, online INTEGER NOT NULL DEFAULT 0,
-  since INTEGER NOT NULL DEFAULT 0);
-)sql";
-// Version 1 -> 2 in one transaction: rows keep their seq, so history order
-// and queue order are unchanged.
-constexpr const char* kMigrateV1 = R"sql(
-ALTER TABLE messages RENAME TO messages_v1;
-DROP INDEX IF EXISTS messages_pending;
-DROP INDEX IF EXISTS messages_pair;
-)sql";
-constexpr const char* kCopyV1 = R"sql(
-INSERT INTO messages(seq, id, sender, recipient, ts, body, ref, pending)
-  SELECT seq, id, sender, recipient, ts, body, ref, pending FROM messages_v1 ORDER BY seq;
-DROP TABLE messages_v1;
-UPDATE meta SET value='2' WHERE key='schema_version';
-)sql";
-
-std::string Column(sqlite3_stmt* s, int i) {
-  const void* p = sqlite3_column_blob(s, i);
-  int n = sqlite3_column_bytes(s, i);
-  return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
-}
-
-}  // namespace
 
 struct Store::Impl {
   sqlite3* db = nullptr;
@@ -94,15 +39,7 @@ struct Store::Impl {
     }
   }
 
-  bool Exec(const char* sql, std::string* error) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-      *error = msg ? msg : sqlite3_errmsg(db);
-      sqlite3_free(msg);
-      return false;
-    }
-    return true;
-  }
+  bool Exec(const char* sql, std::string* error) { return ExecSql(db, sql, error); }
 
   bool Prepare(const char* sql, sqlite3_stmt** out, std::string* error) {
     if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, nullptr) != SQLITE_OK) {
@@ -110,101 +47,6 @@ struct Store::Impl {
       return false;
     }
     return true;
-  }
-
-  // Rewrites a version 1 database as version 2 (all or nothing).
-  bool MigrateV1(const std::string& path, std::string* error) {
-    std::int64_t rows = 0;
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM messages", -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-      rows = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-    // Seconds for millions of messages: say so, the service is not hanging.
-    std::fprintf(stderr, "imchat-service: upgrading %s from schema 1 to 2 (%lld messages)...\n",
-                 path.c_str(), static_cast<long long>(rows));
-    std::string why;
-    std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrateV1 + kMessagesV2 + kCopyV1 +
-                      kIndexesV2 + "COMMIT;";
-    if (!Exec(sql.c_str(), &why)) {
-      Exec("ROLLBACK", &why);
-      *error =
-          "cannot upgrade " + path + " from schema 1 to 2: " + why + " (the database is unchanged)";
-      return false;
-    }
-    std::fprintf(stderr, "imchat-service: %s upgraded to schema 2\n", path.c_str());
-    return true;
-  }
-
-  // Checks that an existing file is ours; creates the schema in an empty one;
-  // upgrades an older schema.
-  bool CheckOrCreate(const std::string& path, std::string* error) {
-    std::string why;
-    if (!Exec("PRAGMA quick_check", &why)) {
-      *error = path + " is not a readable SQLite database (" + why + ")";
-      return false;
-    }
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &s, nullptr) != SQLITE_OK) {
-      *error = path + " is not a readable SQLite database (" + sqlite3_errmsg(db) + ")";
-      return false;
-    }
-    std::string check;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) check = Column(s, 0);
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW || check != "ok") {
-      *error = path + " is corrupt (integrity check: " +
-               (check.empty() ? std::string(sqlite3_errmsg(db)) : check) + ")";
-      return false;
-    }
-    int tables = 0;
-    s = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr) ==
-            SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-      tables = sqlite3_column_int(s, 0);
-    }
-    sqlite3_finalize(s);
-    if (tables == 0) {
-      if (!Exec("PRAGMA journal_mode=WAL", error)) return false;
-      std::string sql = std::string("BEGIN;") + kOtherTables + kMessagesV2 + kIndexesV2 +
-                        "INSERT INTO meta VALUES('application','" + kApplication +
-                        "');INSERT INTO meta VALUES('schema_version','" +
-                        std::to_string(kSchemaVersion) + "');COMMIT;";
-      if (!Exec(sql.c_str(), &why)) {
-        *error = "cannot create the schema in " + path + ": " + why;
-        return false;
-      }
-      return true;
-    }
-    std::string app, version;
-    s = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &s, nullptr) != SQLITE_OK) {
-      *error = path + " is a SQLite database but not an imchat one (no meta table)";
-      return false;
-    }
-    while (sqlite3_step(s) == SQLITE_ROW) {
-      std::string key = Column(s, 0);
-      if (key == "application") app = Column(s, 1);
-      if (key == "schema_version") version = Column(s, 1);
-    }
-    sqlite3_finalize(s);
-    if (app != kApplication) {
-      *error = path + " is a SQLite database but not an imchat one";
-      return false;
-    }
-    if (version == "1") {
-      if (!MigrateV1(path, error)) return false;
-      version = "2";
-    }
-    if (version != std::to_string(kSchemaVersion)) {
-      *error = path + " has schema version '" + version + "'; this imchat-service needs " +
-               std::to_string(kSchemaVersion);
-      return false;
-    }
-    return Exec("PRAGMA journal_mode=WAL", error);
   }
 };
 
@@ -226,7 +68,7 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) 
     return nullptr;
   }
   sqlite3_busy_timeout(impl->db, 2000);
-  if (!impl->CheckOrCreate(path, error)) return nullptr;
+  if (!CheckOrCreateSchema(impl->db, path, error)) return nullptr;
   std::string why;
   // NORMAL is durable in WAL mode across process crashes (kill -9); only an OS
   // crash can lose the last transactions.
@@ -288,20 +130,37 @@ void BindText(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
-std::vector<StoredMessage> ReadMessages(sqlite3_stmt* s) {
+// The error of a read whose last step returned `rc` (not a row, not the end):
+// what was being read and SQLite's reason, for the caller's log line.
+Status ReadError(sqlite3* db, const char* what, int rc) {
+  return Status::Error(std::string("cannot read ") + what + " from the database: " +
+                       sqlite3_errstr(rc) + " (" + sqlite3_errmsg(db) + ")");
+}
+
+// Steps `s` to its end, calling `row` for each row; resets `s` either way.
+// A step that fails part-way is an error, never a silently short result.
+template <typename Row>
+Status ReadRows(sqlite3* db, sqlite3_stmt* s, const char* what, Row row) {
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? Status::Ok() : ReadError(db, what, rc);
+}
+
+Result<std::vector<StoredMessage>> ReadMessages(sqlite3* db, sqlite3_stmt* s, const char* what) {
   std::vector<StoredMessage> out;
-  while (sqlite3_step(s) == SQLITE_ROW) {
+  Status read = ReadRows(db, s, what, [&out](sqlite3_stmt* s) {
     StoredMessage m;
     m.seq = sqlite3_column_int64(s, 0);
-    m.id = Column(s, 1);
-    m.sender = Column(s, 2);
-    m.recipient = Column(s, 3);
+    m.id = ColumnBytes(s, 1);
+    m.sender = ColumnBytes(s, 2);
+    m.recipient = ColumnBytes(s, 3);
     m.ts = sqlite3_column_int64(s, 4);
-    m.body = Column(s, 5);
-    if (sqlite3_column_count(s) > 6) m.ref = Column(s, 6);
+    m.body = ColumnBytes(s, 5);
+    if (sqlite3_column_count(s) > 6) m.ref = ColumnBytes(s, 6);
     out.push_back(std::move(m));
-  }
-  sqlite3_reset(s);
+  });
+  if (!read.ok()) return read;
   return out;
 }
 }  // namespace
@@ -325,17 +184,19 @@ Store::AddResult Store::AddMessage(const StoredMessage& m, bool queue) {
   return sqlite3_changes(impl_->db) > 0 ? AddResult::kAdded : AddResult::kDuplicate;
 }
 
-std::vector<StoredMessage> Store::Queue(const std::string& recipient, int limit) {
+Result<std::vector<StoredMessage>> Store::Queue(const std::string& recipient, int limit) {
   BindText(impl_->select_queue, 1, recipient);
   sqlite3_bind_int(impl_->select_queue, 2, limit);
-  return ReadMessages(impl_->select_queue);
+  return ReadMessages(impl_->db, impl_->select_queue, "the offline queue");
 }
 
-int Store::QueueSize(const std::string& recipient) {
+Result<int> Store::QueueSize(const std::string& recipient) {
   sqlite3_stmt* s = impl_->count_queue;
   BindText(s, 1, recipient);
-  int n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-  sqlite3_reset(s);
+  int n = 0;
+  Status read = ReadRows(impl_->db, s, "the offline queue's size",
+                         [&n](sqlite3_stmt* s) { n = sqlite3_column_int(s, 0); });
+  if (!read.ok()) return read;
   return n;
 }
 
@@ -348,15 +209,16 @@ void Store::MarkDelivered(const std::string& id) {
   sqlite3_reset(impl_->mark_delivered);
 }
 
-std::vector<StoredMessage> Store::History(const std::string& a, const std::string& b, int n) {
+Result<std::vector<StoredMessage>> Store::History(const std::string& a, const std::string& b,
+                                                  int n) {
   if (b.empty()) {
     sqlite3_bind_int(impl_->history_all, 1, n);
-    return ReadMessages(impl_->history_all);
+    return ReadMessages(impl_->db, impl_->history_all, "the broadcast history");
   }
   BindText(impl_->history_pair, 1, a);
   BindText(impl_->history_pair, 2, b);
   sqlite3_bind_int(impl_->history_pair, 3, n);
-  return ReadMessages(impl_->history_pair);
+  return ReadMessages(impl_->db, impl_->history_pair, "the message history");
 }
 
 void Store::SetBlock(const std::string& blocker, const std::string& blocked, bool on) {
@@ -368,27 +230,27 @@ void Store::SetBlock(const std::string& blocker, const std::string& blocked, boo
   sqlite3_reset(s);
 }
 
-std::vector<std::pair<std::string, std::string>> Store::Blocks() {
+Result<std::vector<std::pair<std::string, std::string>>> Store::Blocks() {
   std::vector<std::pair<std::string, std::string>> out;
-  sqlite3_stmt* s = impl_->select_blocks;
-  while (sqlite3_step(s) == SQLITE_ROW) out.emplace_back(Column(s, 0), Column(s, 1));
-  sqlite3_reset(s);
+  Status read = ReadRows(impl_->db, impl_->select_blocks, "the blocks", [&out](sqlite3_stmt* s) {
+    out.emplace_back(ColumnBytes(s, 0), ColumnBytes(s, 1));
+  });
+  if (!read.ok()) return read;
   return out;
 }
 
-std::vector<UserRecord> Store::Users() {
+Result<std::vector<UserRecord>> Store::Users() {
   std::vector<UserRecord> out;
-  sqlite3_stmt* s = impl_->select_users;
-  while (sqlite3_step(s) == SQLITE_ROW) {
+  Status read = ReadRows(impl_->db, impl_->select_users, "the users", [&out](sqlite3_stmt* s) {
     UserRecord u;
-    u.name = Column(s, 0);
-    u.display = Column(s, 1);
+    u.name = ColumnBytes(s, 0);
+    u.display = ColumnBytes(s, 1);
     u.last_seen = sqlite3_column_int64(s, 2);
     u.online = sqlite3_column_int(s, 3) != 0;
     u.since = sqlite3_column_int64(s, 4);
     out.push_back(std::move(u));
-  }
-  sqlite3_reset(s);
+  });
+  if (!read.ok()) return read;
   return out;
 }
 
@@ -404,11 +266,13 @@ void Store::SaveUser(const UserRecord& u) {
   sqlite3_reset(s);
 }
 
-std::int64_t Store::MetaInt(const std::string& key) {
+Result<std::int64_t> Store::MetaInt(const std::string& key) {
   sqlite3_stmt* s = impl_->select_meta;
   BindText(s, 1, key);
-  std::int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-  sqlite3_reset(s);
+  std::int64_t v = 0;
+  Status read = ReadRows(impl_->db, s, "the meta table",
+                         [&v](sqlite3_stmt* s) { v = sqlite3_column_int64(s, 0); });
+  if (!read.ok()) return read;
   return v;
 }
 
@@ -422,24 +286,24 @@ void Store::SetMetaInt(const std::string& key, std::int64_t value) {
   sqlite3_reset(s);
 }
 
-bool Store::Commit(std::string* error) {
+Status Store::Commit() {
   if (!impl_->in_transaction) {
     if (!write_error_.empty()) {
-      *error = write_error_;
+      Status error = Status::Error(write_error_);
       write_error_.clear();
-      return false;
+      return error;
     }
-    return true;
+    return Status::Ok();
   }
   impl_->in_transaction = false;
   std::string why;
   if (!write_error_.empty() || !impl_->Exec("COMMIT", &why)) {
-    *error = write_error_.empty() ? why : write_error_;
+    Status error = Status::Error(write_error_.empty() ? why : write_error_);
     write_error_.clear();
     impl_->Exec("ROLLBACK", &why);
-    return false;
+    return error;
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace imchat

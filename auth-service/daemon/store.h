@@ -5,7 +5,12 @@
 // not an imchat database of a known schema version, or that fails an
 // integrity check; an older schema (1) is upgraded in one transaction (all
 // or nothing), saying so on stderr. Writes go into one open transaction that the caller ends
-// with Commit(); nothing counts as stored before Commit() returned true.
+// with Commit(); nothing counts as stored before Commit() returned ok.
+//
+// Errors: a read returns a Result whose error names what could not be read
+// and SQLite's reason; a write that fails (SetBlock, SaveUser, MarkDelivered,
+// SetMetaInt; AddMessage also says kError) makes the next Commit() fail with
+// that write's error, so the whole batch is reported and rolled back together.
 // Not thread-safe: one thread owns the store.
 #ifndef IMCHAT_DAEMON_STORE_H_
 #define IMCHAT_DAEMON_STORE_H_
@@ -16,6 +21,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "status.h"
 
 namespace imchat {
 
@@ -52,27 +59,29 @@ class Store {
   // The first `limit` messages of the recipient's undelivered queue in send
   // order: by the broker's time stamp, then arrival (a message the plugin
   // resent after a service crash arrives late but keeps its place).
-  std::vector<StoredMessage> Queue(const std::string& recipient, int limit);
-  int QueueSize(const std::string& recipient);
+  Result<std::vector<StoredMessage>> Queue(const std::string& recipient, int limit);
+  Result<int> QueueSize(const std::string& recipient);
   void MarkDelivered(const std::string& id);
   // Last `n` messages between a and b (both directions), oldest first; with
   // b == "" the last n broadcasts.
-  std::vector<StoredMessage> History(const std::string& a, const std::string& b, int n);
+  Result<std::vector<StoredMessage>> History(const std::string& a, const std::string& b, int n);
 
   void SetBlock(const std::string& blocker, const std::string& blocked, bool on);
-  std::vector<std::pair<std::string, std::string>> Blocks();
+  // Every (blocker, blocked) pair, sorted.
+  Result<std::vector<std::pair<std::string, std::string>>> Blocks();
 
-  std::vector<UserRecord> Users();
+  Result<std::vector<UserRecord>> Users();
   void SaveUser(const UserRecord& u);
 
   // A number kept in the meta table (0 when absent), e.g. "alive": the last
   // time the service was known to be listening.
-  std::int64_t MetaInt(const std::string& key);
+  Result<std::int64_t> MetaInt(const std::string& key);
   void SetMetaInt(const std::string& key, std::int64_t value);
 
-  // Ends the open transaction. False (with `*error`) when the commit failed;
-  // the writes since the last successful commit are then lost.
-  bool Commit(std::string* error);
+  // Ends the open transaction. An error (a failed write since the last
+  // commit, or the COMMIT itself) means the writes since the last successful
+  // commit are lost.
+  Status Commit();
   // The last write error since the previous Commit(), if any.
   const std::string& write_error() const { return write_error_; }
 

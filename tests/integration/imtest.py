@@ -66,6 +66,12 @@ erin:$7$101$eKzP0V51fcxK0qb5$L360s4i2Zumvqu1HsAST/Hh7HqFxvYJ7AkCLQ9yp0kONkVZcrMM
 
 TIMEOUT = 5.0
 
+# Filters that do match $SYS topics, for checks that users cannot read them. A filter that
+# starts with a wildcard (`#`, `+/...`) never matches a topic starting with `$` (MQTT 4.7.2),
+# so subscribing `#` proves nothing about $SYS.
+SYS_FILTERS = ("$SYS/#", "$SYS/broker/uptime", "$SYS/broker/version", "$SYS/+/uptime",
+               "$SYS/broker/+", "$SYS/+/#")
+
 
 def broker_env():
     """mosquitto's environment. IMCHAT_BROKER_PRELOAD (set by scripts/test-asan) is preloaded
@@ -366,9 +372,35 @@ def chat_env(user, password=None, env=None):
     return e
 
 
+# A missing program or build product fails the test that needs it, never skips it: a suite
+# that skips is green although it checked nothing. `scripts/setup --with-tests` installs
+# every program below; `scripts/build` (or `scripts/test`) builds the products.
+SETUP_HINT = "scripts/setup --with-tests installs every test dependency"
+
+
+def require_program(name, package):
+    """Fails the calling test unless `name` is on PATH (`package`: the Debian package)."""
+    if shutil.which(name) is None:
+        raise AssertionError(f"{name} is not installed: install the Debian package {package} "
+                             f"({SETUP_HINT})")
+
+
+def require_file(path, package):
+    """Fails the calling test unless `path` exists (a library a test preloads, say)."""
+    if not os.path.exists(path):
+        raise AssertionError(f"{path} is missing: install the Debian package {package} "
+                             f"({SETUP_HINT})")
+
+
+def require_built(path, target):
+    """Fails the calling test unless the build product `path` exists."""
+    if not os.path.exists(path):
+        raise AssertionError(f"{path} is not built: build the target {target} (scripts/build, "
+                             f"or scripts/test, which builds and runs everything)")
+
+
 def require_client():
-    if not os.path.exists(CLIENT):
-        raise unittest.SkipTest(f"the client is not built: {CLIENT} (target imchat)")
+    require_built(CLIENT, "imchat")
 
 
 class _ClientProcess:
@@ -708,6 +740,8 @@ class Stack:
         return self
 
     def start_broker(self):
+        require_program("mosquitto", "mosquitto")
+        require_built(PLUGIN, "imchat_auth")
         log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
         self._logs.append(log)
         self.broker = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=log, stderr=log,
@@ -728,8 +762,7 @@ class Stack:
                 self.pwfile, "--idle-timeout", str(self.idle_timeout)] + self.daemon_args
 
     def start_daemon(self, wait_ready=True):
-        if not os.path.exists(DAEMON):
-            raise unittest.SkipTest("the daemon is not built")
+        require_built(DAEMON, "imchat-service")
         log = open(os.path.join(self.dir, "service.stderr"), "ab")
         self._logs.append(log)
         start = self._ready_count()
@@ -862,6 +895,7 @@ class Stack:
 
     def mosquitto_pub(self, user, topic, message, qos=1, version="mqttv5", extra=(), password=None):
         """Runs mosquitto_pub -d; returns (exit status, output)."""
+        require_program("mosquitto_pub", "mosquitto-clients")
         if password is None:
             password = PASSWORDS.get(user, "")
         cmd = ["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), "-u", user, "-P", password,
@@ -872,6 +906,7 @@ class Stack:
     def mosquitto_sub(self, user, topics, count=None, timeout=5, version="mqttv5", extra=(),
                       password=None):
         """Starts mosquitto_sub -v in the background; returns the Popen (text mode)."""
+        require_program("mosquitto_sub", "mosquitto-clients")
         if password is None:
             password = PASSWORDS.get(user, "")
         cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port), "-u", user, "-P", password,
@@ -904,8 +939,7 @@ class StackTest(unittest.TestCase):
     STACK_ARGS = {}
 
     def setUp(self):
-        if not os.path.exists(PLUGIN):
-            self.fail(f"the plugin is not built: {PLUGIN}")
+        require_built(PLUGIN, "imchat_auth")
         self.stack = Stack(**self.STACK_ARGS).start()
 
     def tearDown(self):

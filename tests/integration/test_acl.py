@@ -3,6 +3,9 @@ inboxes, name prefixes, $SYS/$CONTROL, retained chat, broker-assigned id/ts, ref
 messages and blocks sent by the service."""
 
 import json
+import os
+import socket
+import subprocess
 import time
 import uuid
 
@@ -28,7 +31,11 @@ class Stamping(imtest.StackTest):
         alice.publish("im/all/bob", forged)
         alice.publish("im/user/carol/bob", forged)
         alice.publish("im/all", "real")
+        alice.publish("im/user/carol", "real")
         self.assertEqual(bob.expect("im/all/+").topic, "im/all/alice")
+        # alice's real message, sent after the forged one, is the first carol gets.
+        m = carol.expect("im/user/carol/+")
+        self.assertEqual((m.topic, m.text), ("im/user/carol/alice", "real"))
         carol.expect_none(timeout=0.5)
         self.assertNotIn(forged.encode(), b"".join(m.payload for m in bob.received + carol.received))
 
@@ -103,23 +110,75 @@ class Reading(imtest.StackTest):
         for f in ("+/+/+/+", "#", "im/#"):
             self.assertLess(spy.subscribe(f), REFUSED, f)
         secret = marker()
-        self.stack.client("carol").publish("im/user/bob", secret)
+        carol = self.stack.client("carol")
+        carol.publish("im/user/bob", secret)
         bob.expect("im/user/bob/carol")
-        spy.expect_none(timeout=0.7)
+        # The granted wildcards do deliver what the spy may read: carol's next message, to
+        # the spy herself, arrives (after the secret, had that been delivered).
+        carol.publish("im/user/alice", "for the spy")
+        self.assertEqual(spy.expect("im/user/alice/carol").text, "for the spy")
+        spy.expect_none(topic="im/user/bob/#", timeout=0.7)
         self.assertNotIn(secret.encode(), b"".join(m.payload for m in spy.received))
 
     def test_alice2_cannot_read_alice(self):
         alice2 = self.stack.client("alice2")
         self.assertGreaterEqual(alice2.subscribe("im/user/alice/+"), REFUSED)
         self.assertLess(alice2.subscribe("im/user/+/+"), REFUSED)
-        self.stack.client("carol").publish("im/user/alice", "for alice only")
+        carol = self.stack.client("carol")
+        carol.publish("im/user/alice", "for alice only")
+        # Through the same wildcard alice2 does get her own, sent after alice's.
+        carol.publish("im/user/alice2", "for alice2")
+        m = alice2.expect()
+        self.assertEqual((m.topic, m.text), ("im/user/alice2/carol", "for alice2"))
         alice2.expect_none(timeout=0.7)
+
+    SYS_FILTERS = imtest.SYS_FILTERS
+
+    def test_sys_filters_match_on_a_plain_broker(self):
+        """Positive control for test_sys_and_control_refused: on a mosquitto without the plugin,
+        each of SYS_FILTERS gets $SYS messages (they are retained) at once."""
+        port = imtest.free_port()
+        conf = os.path.join(self.stack.dir, "plain.conf")
+        with open(conf, "w") as f:
+            f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\n"
+                    + ("user root\n" if os.geteuid() == 0 else ""))
+        log = open(os.path.join(self.stack.dir, "plain.log"), "wb")
+        plain = subprocess.Popen(["mosquitto", "-c", conf], stdout=log, stderr=log)
+        try:
+            def up():
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    return True
+                except OSError:
+                    return False
+            imtest.wait_for(up, what="the plain mosquitto to listen")
+            for f in self.SYS_FILTERS:
+                c = imtest.Client(port, None, None).connect()
+                try:
+                    self.assertLess(c.subscribe(f), REFUSED, f)
+                    self.assertTrue(c.expect(f).topic.startswith("$SYS/"), f)
+                finally:
+                    c.disconnect()
+        finally:
+            plain.terminate()
+            plain.wait(10)
+            log.close()
 
     def test_sys_and_control_refused(self):
         alice = self.stack.client("alice")
-        self.assertGreaterEqual(alice.subscribe("$SYS/#"), REFUSED)
-        alice.subscribe("#")
-        alice.expect_none(topic="$SYS/#", timeout=0.5)
+        for f in self.SYS_FILTERS:
+            self.assertGreaterEqual(alice.subscribe(f), REFUSED, f)
+        # The service account does not read $ topics either.
+        svc = self.stack.service_client()
+        for f in self.SYS_FILTERS:
+            self.assertGreaterEqual(svc.subscribe(f), REFUSED, f)
+        # alice's connection still works: an ordinary subscription is granted and delivers,
+        # so the window below in which no $SYS message arrives is a real one.
+        self.assertLess(alice.subscribe("#"), REFUSED)
+        self.stack.client("carol").publish("im/all", "ordinary")
+        self.assertEqual(alice.expect("im/all/+").topic, "im/all/carol")
+        alice.expect_none(topic="$SYS/#", timeout=1.0)
+        self.assertEqual([m.topic for m in alice.received if m.topic.startswith("$")], [])
         rc, out = self.stack.mosquitto_pub("alice", "$CONTROL/imchat/v1", '{"op":"kick","user":"bob"}')
         self.assertIn("RC:135", out)
         self.assertIn("denied publish of '$CONTROL/imchat/v1' by 'alice'", self.stack.broker_log())
@@ -131,6 +190,10 @@ class Reading(imtest.StackTest):
         late = self.stack.client("bob")
         late.subscribe("im/all/+")
         late.subscribe("im/user/bob/+")
+        # A retained message would come right after the SUBACK, before this live one.
+        self.stack.client("carol").publish("im/all", "live")
+        m = late.expect()
+        self.assertEqual((m.topic, m.text, m.retain), ("im/all/carol", "live", False))
         late.expect_none(timeout=0.5)
 
 
@@ -160,6 +223,8 @@ class Blocks(imtest.StackTest):
         self.assertEqual(bob.expect("im/user/bob/+").text, "now ok")
         self.control(svc, {"op": "block", "user": "bob", "target": "alice"})
         alice.publish("im/all", "again")
+        self.stack.client("dave").publish("im/all", "from dave")
+        self.assertEqual(bob.expect("im/all/+").topic, "im/all/dave")
         bob.expect_none(topic="im/all/alice", timeout=0.5)
 
 

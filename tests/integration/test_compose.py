@@ -27,8 +27,7 @@ def read(*parts):
 
 class Compose(unittest.TestCase):
     def setUp(self):
-        if not shutil.which("docker-compose"):
-            self.fail("docker-compose is not installed (scripts/setup --with-tests installs it)")
+        imtest.require_program("docker-compose", "docker-compose")
         self.tmp = tempfile.mkdtemp(prefix="imchat-compose-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
         secret = os.path.join(self.tmp, "service_password")
@@ -113,8 +112,7 @@ class Dockerfile(unittest.TestCase):
 
 class EntrypointMatchesDaemon(unittest.TestCase):
     def test_every_option_the_entrypoint_passes_is_in_the_daemons_usage(self):
-        if not os.path.exists(imtest.DAEMON):
-            self.fail(f"the daemon is not built: {imtest.DAEMON}")
+        imtest.require_built(imtest.DAEMON, "imchat-service")
         p = subprocess.run([imtest.DAEMON, "--help"], capture_output=True, text=True, timeout=10)
         usage = p.stdout + p.stderr
         options = set(re.findall(r"(--[a-z-]+)", read("docker", "entrypoint-service")))

@@ -14,18 +14,21 @@ import imtest  # noqa: E402
 
 
 class Kill(imtest.StackTest):
+    # The one test of this scenario (test_faults.py had a weaker copy that allowed duplicates):
+    # 500 offline messages, up to 50 unacknowledged at a time, the daemon killed after the
+    # 200th and restarted after the 350th.
     def test_sigkill_while_offline_messages_arrive(self):
         bob = self.stack.chat_client("bob")
         bob.disconnect()
         alice = self.stack.client("alice")
         want = []
-        for i in range(150):
+        for i in range(500):
             payload = f"k{i:03d}".encode()
             want.append(payload)
-            alice.publish("im/user/bob", payload, wait=(i % 25 == 24))
-            if i == 60:
+            alice.publish("im/user/bob", payload, wait=(i % 50 == 49))
+            if i == 200:
                 self.stack.stop_daemon(signal.SIGKILL)
-            if i == 100:
+            if i == 350:
                 self.stack.start_daemon()
         time.sleep(0.5)
         bob = self.stack.client("bob")
@@ -33,11 +36,12 @@ class Kill(imtest.StackTest):
         bob.subscribe("im/user/bob/+")
         imtest.wait_for(lambda: len({m.payload for m in bob.received
                                      if m.topic == "im/user/bob/alice"}) == len(want),
-                        timeout=20, what="all 150 messages")
+                        timeout=30, what="all 500 messages")
         bob.drain()
         bob.expect_none("im/user/bob/+", timeout=1.0)
         got = [m for m in bob.received if m.topic == "im/user/bob/alice"]
         self.assertEqual([m.payload for m in got], want)  # in order, exactly once
+        self.assertTrue(all(m.props.get("id") for m in got), "a message without an id")
         self.assertEqual(len({m.props["id"] for m in got}), len(want))
         self.assertTrue(all(m.props.get("queued") == "1" for m in got))
         log = self.stack.server_log()

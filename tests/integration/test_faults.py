@@ -1,4 +1,5 @@
-"""Faults: kill -9 of the daemon and of the broker, a stopped daemon, and a corrupt database.
+"""Faults: kill -9 of the daemon in the middle of a replay and of the broker, and a corrupt
+database (kill -9 while offline messages arrive: test_daemon_faults.py).
 What was acknowledged is never lost; a message seen twice always carries the same `id`
 (the documented duplicates), so a client can drop the copy.
 """
@@ -51,25 +52,8 @@ class FaultTest(imtest.StackTest):
 
 
 class DaemonKill(FaultTest):
-    def test_kill_daemon_while_offline_messages_arrive(self):
-        self.go_offline("bob")
-        alice = self.stack.client("alice")
-        want = set()
-        for i in range(500):
-            payload = f"m{i:04d}".encode()
-            want.add(payload)
-            alice.publish("im/user/bob", payload, wait=(i % 50 == 49))
-            if i == 200:
-                self.stack.stop_daemon(signal.SIGKILL)
-            if i == 350:
-                self.stack.start_daemon()
-        bob = self.stack.chat_client("bob")
-        seen = collect(bob, "im/user/bob/alice", want)
-        self.assert_duplicates_share_ids(seen)
-        # Send order is kept among the replayed ones.
-        order = [m.payload for m in bob.received if m.topic == "im/user/bob/alice"]
-        firsts = sorted(set(order), key=order.index)
-        self.assertEqual(firsts, sorted(firsts))
+    # A kill while offline messages arrive is tested once, in test_daemon_faults.py
+    # (Kill.test_sigkill_while_offline_messages_arrive, exactly once and in order).
 
     def test_kill_daemon_during_replay(self):
         self.go_offline("bob")

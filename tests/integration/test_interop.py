@@ -14,6 +14,8 @@ class Sub:
     """mosquitto_sub -v -d in the background; ready once its SUBACK arrived."""
 
     def __init__(self, stack, user, topics, version="mqttv5", count=None, timeout=10):
+        imtest.require_program("stdbuf", "coreutils")
+        imtest.require_program("mosquitto_sub", "mosquitto-clients")
         cmd = ["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(stack.port),
                "-u", user, "-P", imtest.PASSWORDS[user], "-v", "-d", "-V", version,
                "-W", str(timeout)]
@@ -123,11 +125,17 @@ class Interop(imtest.StackTest):
         bob.subscribe("im/user/bob/+")
         # mosquitto_pub as alice naming bob as the sender: refused, nobody sees it.
         rc, out = self.stack.mosquitto_pub("alice", "im/all/bob", "forged", version="mqttv5")
-        self.assertNotIn("forged", [m.text for m in bob.received])
         rc, out = self.stack.mosquitto_pub("alice", "im/user/bob/carol", "forged dm",
                                            version="mqttv311")
+        # alice's real message, acknowledged after both forged ones, is the first bob gets.
+        rc, out = self.stack.mosquitto_pub("alice", "im/user/bob", "real", version="mqttv311")
+        self.assertEqual(rc, 0, out)
+        m = bob.expect("im/#")
+        self.assertEqual((m.topic, m.text), ("im/user/bob/alice", "real"))
+        self.assertNotIn("forged", [m.text for m in bob.received])
         bob.expect_none("im/#", timeout=1.0)
         # mosquitto_sub as alice on bob's inbox: the subscription is refused.
+        imtest.require_program("mosquitto_sub", "mosquitto-clients")
         eve = imtest.subprocess.run(
             ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.stack.port), "-u", "alice",
              "-P", imtest.PASSWORDS["alice"], "-t", "im/user/bob/+", "-V", "mqttv5", "-W", "3",

@@ -64,6 +64,11 @@ class Offline(imtest.StackTest):
         carol2.subscribe("im/user/carol/+")
         self.assertEqual(carol2.expect_svc("welcome")["queued"], 0)
         carol2.expect_none("im/user/carol/+", timeout=1.0)
+        # ...although her inbox subscription delivers: a live message does arrive.
+        alice.publish("im/user/carol", "live after the replay")
+        m = carol2.expect("im/user/carol/+")
+        self.assertEqual((m.topic, m.text, m.props.get("queued")),
+                         ("im/user/carol/alice", "live after the replay", None))
 
     def test_live_message_status_delivered(self):
         alice = self.stack.chat_client("alice")

@@ -46,6 +46,7 @@ class RunScript(unittest.TestCase):
 
     def test_run_chat_and_stop(self):
         self.start()
+        imtest.require_program("mosquitto_sub", "mosquitto-clients")
         sub = subprocess.Popen(
             ["mosquitto_sub", "-p", str(self.port), "-u", "bob", "-P", "builder", "-t",
              "im/user/bob/+", "-v", "-C", "1", "-W", "20"],

@@ -1,6 +1,7 @@
 """Wall-clock jumps do not move the lockout: it runs on the monotonic clock. The broker runs
 under libfaketime (Debian package faketime) with only the wall clock faked, read from a file
-the test rewrites to jump hours forward or back mid-run. Skipped if libfaketime is missing."""
+the test rewrites to jump hours forward or back mid-run. Fails if libfaketime is missing
+(scripts/setup --with-tests installs it); skipped only under scripts/test-asan."""
 
 import os
 import sys
@@ -15,12 +16,12 @@ LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 
 class WallClockJump(unittest.TestCase):
     def setUp(self):
-        if not os.path.exists(imtest.PLUGIN):
-            self.fail(f"the plugin is not built: {imtest.PLUGIN}")
-        if not os.path.exists(LIBFAKETIME):
-            self.skipTest("libfaketime is not installed (Debian package faketime)")
+        imtest.require_built(imtest.PLUGIN, "imchat_auth")
+        imtest.require_file(LIBFAKETIME, "faketime")
         if "asan" in os.environ.get("IMCHAT_BROKER_PRELOAD", ""):
-            self.skipTest("libfaketime hangs mosquitto when the ASan runtime is preloaded too")
+            # An environment limit, not a missing package: scripts/test runs this test.
+            self.skipTest("libfaketime hangs mosquitto when the ASan runtime is preloaded too "
+                          "(scripts/test-asan); scripts/test runs this test")
         self.stack = imtest.Stack(daemon=False, lockout=3)
         self.offset_file = os.path.join(self.stack.dir, "faketime")
         self.jump("+0")

@@ -1,152 +1,12 @@
 // Service logic with a fake MQTT link, a fake clock and a temporary database.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "archive_stream.h"
-#include "mqtt_link.h"
-#include "server_log.h"
-#include "service.h"
-#include "store.h"
+#include "service_fixture.h"
 
-namespace {
-
-using imchat::ArchiveRecord;
-using nlohmann::json;
-
-ArchiveRecord Direct(const std::string& from, const std::string& to, const std::string& body,
-                     const std::string& id, std::int64_t ts = 0, bool offline = false) {
-  ArchiveRecord r;
-  r.kind = ArchiveRecord::Kind::kDirect;
-  r.from = from;
-  r.to = to;
-  r.body = body;
-  r.id = id;
-  r.ts = ts;
-  r.offline = offline;
-  return r;
-}
-
-ArchiveRecord Broadcast(const std::string& from, const std::string& body, const std::string& id) {
-  ArchiveRecord r;
-  r.kind = ArchiveRecord::Kind::kBroadcast;
-  r.from = from;
-  r.body = body;
-  r.id = id;
-  return r;
-}
-
-ArchiveRecord Command(const std::string& user, const std::string& line) {
-  ArchiveRecord r;
-  r.kind = ArchiveRecord::Kind::kCommand;
-  r.from = user;
-  r.body = line;
-  return r;
-}
-
-std::string Batch(const std::vector<ArchiveRecord>& records) {
-  std::string batch;
-  for (const ArchiveRecord& r : records) imchat::AppendArchiveRecord(&batch, r);
-  return batch;
-}
-
-struct Sent {
-  std::string topic, payload;
-  bool retain;
-  imchat::UserProps props;
-  std::uint64_t tag;
-  json Json() const { return json::parse(payload); }
-  std::string Prop(const std::string& k) const {
-    for (const auto& p : props) {
-      if (p.first == k) return p.second;
-    }
-    return "";
-  }
-};
-
-class FakeLink : public imchat::MqttLink {
- public:
-  void Publish(const std::string& topic, const std::string& payload, int, bool retain,
-               const imchat::UserProps& props, std::uint64_t tag) override {
-    sent.push_back({topic, payload, retain, props, tag});
-  }
-  std::vector<Sent> On(const std::string& topic) const {
-    std::vector<Sent> out;
-    for (const auto& s : sent) {
-      if (s.topic == topic) out.push_back(s);
-    }
-    return out;
-  }
-  std::vector<Sent> sent;
-};
-
-struct Fixture {
-  Fixture() : log("", true) {
-    char tmpl[] = "/tmp/imchat-service-XXXXXX";
-    close(mkstemp(tmpl));
-    std::remove(tmpl);
-    path = tmpl;
-    std::string error;
-    store = imchat::Store::Open(path, &error);
-    REQUIRE(store);
-    imchat::ServiceOptions options;
-    options.replay_window = 2;
-    service = std::make_unique<imchat::Service>(
-        *store, link, log, [this] { return now; }, options);
-    service->SetUsers({"alice", "bob", "carol"});
-    service->on_ready = [this] { ++ready; };
-    service->OnConnected();
-    Event("im/sessions", {{"ts", now}, {"sessions", json::array()}});
-  }
-  ~Fixture() {
-    service.reset();
-    store.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-  }
-  // One batch of the plugin's archive stream (not committed: the caller ends the batch).
-  void Archive(const std::vector<ArchiveRecord>& records) {
-    service->OnMessage({"im/archive", Batch(records), {}, false});
-  }
-  void Event(const std::string& topic, const json& j) {
-    service->OnMessage({topic, j.dump(), {}, false});
-    service->EndBatch();
-  }
-  void Login(const std::string& user, int conn, bool clean = true) {
-    Event("im/login/" + user, {{"event", "login"},
-                               {"user", user},
-                               {"conn", conn},
-                               {"client_id", "c" + std::to_string(conn)},
-                               {"clean", clean}});
-  }
-  void Inbox(const std::string& user, int conn) {
-    Event("im/login/" + user, {{"event", "inbox"}, {"user", user}, {"conn", conn}});
-  }
-  void Logout(const std::string& user, int conn, const std::string& reason) {
-    Event("im/logout/" + user,
-          {{"event", "logout"}, {"user", user}, {"conn", conn}, {"reason", reason}});
-  }
-  std::vector<Sent> Statuses(const std::string& user) {
-    std::vector<Sent> out;
-    for (const auto& s : link.On("im/svc/" + user)) {
-      if (s.Json()["type"] == "status") out.push_back(s);
-    }
-    return out;
-  }
-
-  std::int64_t now = 1000000;
-  std::string path;
-  FakeLink link;
-  imchat::ServerLog log;
-  std::unique_ptr<imchat::Store> store;
-  std::unique_ptr<imchat::Service> service;
-  int ready = 0;
-};
-
-}  // namespace
+using namespace service_test;  // NOLINT(build/namespaces): test helpers
 
 TEST_CASE("service says hello, becomes ready on the snapshot and sends the block set", "[unit]") {
   Fixture f;
@@ -239,7 +99,7 @@ TEST_CASE("offline messages are acked after commit, then replayed in order on in
   f.service->OnPublished(replay[1].tag, 0x87);
   f.service->OnPublished(replay[2].tag, 0x87);
   f.service->EndBatch();
-  CHECK(f.store->QueueSize("bob") == 2);
+  CHECK(Must(f.store->QueueSize("bob")) == 2);
   auto statuses = f.Statuses("alice");
   CHECK(statuses.back().Json()["status"] == "delivered");
   CHECK(statuses.back().Json()["id"] == "id1");
@@ -265,7 +125,7 @@ TEST_CASE("a resent message already stored is acked again but not queued twice",
   auto control = f.link.On("$CONTROL/imchat/v1");
   CHECK(control.back().Json() == json{{"op", "stored"}, {"ids", {"r1"}}});
   CHECK(f.Statuses("alice").size() == 1);
-  CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(Must(f.store->QueueSize("bob")) == 1);
 }
 
 TEST_CASE("live messages are archived without a status (the broker sent it); commands get replies",
@@ -276,7 +136,7 @@ TEST_CASE("live messages are archived without a status (the broker sent it); com
   f.Archive({live});
   f.service->EndBatch();
   CHECK(f.Statuses("alice").empty());
-  CHECK(f.store->QueueSize("bob") == 0);
+  CHECK(Must(f.store->QueueSize("bob")) == 0);
   f.Login("bob", 1);
   f.Archive({Command("alice", "block bob"), Command("alice", "who")});
   f.Archive({Command("alice", "history bob"), Command("alice", "history carol")});
@@ -375,7 +235,7 @@ TEST_CASE("a damaged archive batch keeps the records before the damage and logs 
   batch += "d- m2 8 alice bob 0 999\ncut short";
   f.service->OnMessage({"im/archive", batch, {}, false});
   f.service->EndBatch();
-  CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(Must(f.store->QueueSize("bob")) == 1);
   CHECK(f.link.On("$CONTROL/imchat/v1").back().Json() == json{{"op", "stored"}, {"ids", {"m1"}}});
 }
 
@@ -387,14 +247,14 @@ TEST_CASE("messages an older version's session queued on chat topics are still h
   f.service->OnMessage({"im/all/alice", "room", {{"id", "o2"}, {"ts", "78"}}, false});
   f.service->OnMessage({"im/user/bob/alice", "unstamped", {}, false});
   f.service->EndBatch();
-  auto queue = f.store->Queue("bob", 10);
+  auto queue = Must(f.store->Queue("bob", 10));
   REQUIRE(queue.size() == 1);
   CHECK((queue[0].id == "o1" && queue[0].ts == 77 && queue[0].body == "while away"));
   CHECK(f.Statuses("alice").size() == 1);  // queued
   // The same message again on the archive stream (both paths during the switch): once.
   f.Archive({Direct("alice", "bob", "while away", "o1", 77, true)});
   f.service->EndBatch();
-  CHECK(f.store->QueueSize("bob") == 1);
+  CHECK(Must(f.store->QueueSize("bob")) == 1);
   CHECK(f.Statuses("alice").size() == 1);
   f.service->OnMessage({"im/cmd/alice", "history all", {}, false});
   auto replies = f.link.On("im/svc/alice");

@@ -8,23 +8,13 @@
 #include <string>
 
 #include "store.h"
+#include "store_test_util.h"
 
 namespace {
 
-// A fresh temporary database path, removed (with WAL files) at scope end.
-struct TempDb {
-  TempDb() {
-    char tmpl[] = "/tmp/imchat-store-XXXXXX";
-    int fd = mkstemp(tmpl);
-    close(fd);
-    std::remove(tmpl);
-    path = tmpl;
-  }
-  ~TempDb() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-  }
-  std::string path;
-};
+using imchat::testing::Must;
+using imchat::testing::RawSql;
+using imchat::testing::TempDb;
 
 imchat::StoredMessage Msg(const std::string& id, const std::string& from, const std::string& to,
                           std::int64_t ts, const std::string& body) {
@@ -45,25 +35,25 @@ TEST_CASE("store archives idempotently and queues in send order", "[unit]") {
   CHECK(store->AddMessage(Msg("m1", "alice", "bob", 100, binary), true) == R::kDuplicate);
   CHECK(store->AddMessage(Msg("m3", "carol", "bob", 300, "live"), false) == R::kAdded);
   CHECK(store->AddMessage(Msg("b1", "carol", "", 400, "to all"), false) == R::kAdded);
-  REQUIRE(store->Commit(&error));
+  REQUIRE(store->Commit().ok());
 
-  auto queue = store->Queue("bob", 10);
+  auto queue = Must(store->Queue("bob", 10));
   REQUIRE(queue.size() == 2);
   CHECK(queue[0].id == "m1");  // earlier send time first, although it arrived later
   CHECK(queue[0].body == binary);
   CHECK(queue[0].ref == "ref-m1");
   CHECK(queue[1].id == "m2");
-  CHECK(store->QueueSize("bob") == 2);
+  CHECK(Must(store->QueueSize("bob")) == 2);
   store->MarkDelivered("m1");
-  REQUIRE(store->Commit(&error));
-  CHECK(store->QueueSize("bob") == 1);
+  REQUIRE(store->Commit().ok());
+  CHECK(Must(store->QueueSize("bob")) == 1);
 
-  auto history = store->History("bob", "alice", 20);
+  auto history = Must(store->History("bob", "alice", 20));
   REQUIRE(history.size() == 2);
   CHECK(history[0].id == "m2");  // arrival order
-  CHECK(store->History("alice", "bob", 1).size() == 1);
-  CHECK(store->History("alice", "carol", 20).empty());  // carol->bob is not alice's
-  auto all = store->History("alice", "", 20);
+  CHECK(Must(store->History("alice", "bob", 1)).size() == 1);
+  CHECK(Must(store->History("alice", "carol", 20)).empty());  // carol->bob is not alice's
+  auto all = Must(store->History("alice", "", 20));
   REQUIRE(all.size() == 1);
   CHECK(all[0].body == "to all");
 }
@@ -79,20 +69,20 @@ TEST_CASE("store keeps blocks and users across reopen", "[unit]") {
     store->SetBlock("carol", "bob", false);
     store->SaveUser({"alice", "Alice L.", 1234, true, 1000});
     store->AddMessage(Msg("x", "a", "b", 1, "uncommitted"), true);
-    REQUIRE(store->Commit(&error));
+    REQUIRE(store->Commit().ok());
     store->AddMessage(Msg("y", "a", "b", 2, "never committed"), true);
   }
   auto store = imchat::Store::Open(db.path, &error);
   REQUIRE(store);
-  auto blocks = store->Blocks();
+  auto blocks = Must(store->Blocks());
   REQUIRE(blocks.size() == 1);
   CHECK(blocks[0] == std::make_pair(std::string("alice"), std::string("bob")));
-  auto users = store->Users();
+  auto users = Must(store->Users());
   REQUIRE(users.size() == 1);
   CHECK(users[0].display == "Alice L.");
   CHECK(users[0].online);
   CHECK(users[0].last_seen == 1234);
-  CHECK(store->QueueSize("b") == 1);  // only the committed one
+  CHECK(Must(store->QueueSize("b")) == 1);  // only the committed one
 }
 
 TEST_CASE("store refuses garbage and foreign databases without touching them", "[unit]") {
@@ -111,19 +101,6 @@ TEST_CASE("store refuses garbage and foreign databases without touching them", "
 }
 
 namespace {
-
-// Runs `sql` on a database file directly, as an older imchat-service (or another
-// program) would have written it.
-void RawSql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* msg = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg);
-  INFO((msg ? msg : ""));
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
 
 // The schema imchat-service wrote before version 2.
 const char* kSchemaV1 = R"sql(
@@ -164,31 +141,31 @@ TEST_CASE("store upgrades a schema 1 database keeping queue, history and blocks"
   std::string error;
   auto store = imchat::Store::Open(db.path, &error);
   REQUIRE(store);
-  CHECK(store->MetaInt("schema_version") == 2);
-  auto queue = store->Queue("bob", 10);
+  CHECK(Must(store->MetaInt("schema_version")) == 2);
+  auto queue = Must(store->Queue("bob", 10));
   REQUIRE(queue.size() == 2);
   CHECK(queue[0].id == "q1");
   CHECK(queue[0].ref == "r1");
   CHECK(queue[1].id == "q2");
-  auto history = store->History("alice", "bob", 10);
+  auto history = Must(store->History("alice", "bob", 10));
   REQUIRE(history.size() == 3);
   CHECK(history[0].id == "q2");  // seq kept: arrival order as before
   CHECK(history[2].id == "l1");
-  REQUIRE(store->History("bob", "", 10).size() == 1);
-  CHECK(store->Blocks().size() == 1);
-  REQUIRE(store->Users().size() == 1);
-  CHECK(store->Users()[0].display == "Bob B.");
+  REQUIRE(Must(store->History("bob", "", 10)).size() == 1);
+  CHECK(Must(store->Blocks()).size() == 1);
+  REQUIRE(Must(store->Users()).size() == 1);
+  CHECK(Must(store->Users())[0].display == "Bob B.");
   // New rows continue after the old ones.
   using R = imchat::Store::AddResult;
   CHECK(store->AddMessage(Msg("n1", "bob", "alice", 300, "new"), false) == R::kAdded);
   CHECK(store->AddMessage(Msg("q1", "alice", "bob", 100, "first"), true) == R::kDuplicate);
-  REQUIRE(store->Commit(&error));
-  CHECK(store->History("alice", "bob", 1)[0].id == "n1");
+  REQUIRE(store->Commit().ok());
+  CHECK(Must(store->History("alice", "bob", 1))[0].id == "n1");
   store.reset();
   // Opening again finds version 2 and changes nothing.
   store = imchat::Store::Open(db.path, &error);
   REQUIRE(store);
-  CHECK(store->QueueSize("bob") == 2);
+  CHECK(Must(store->QueueSize("bob")) == 2);
 }
 
 TEST_CASE("store refuses a schema version it does not know", "[unit]") {
@@ -207,8 +184,41 @@ TEST_CASE("store history with oneself lists each note once", "[unit]") {
   REQUIRE(store);
   store->AddMessage(Msg("s1", "alice", "alice", 1, "note"), false);
   store->AddMessage(Msg("s2", "alice", "bob", 2, "to bob"), false);
-  REQUIRE(store->Commit(&error));
-  auto notes = store->History("alice", "alice", 10);
+  REQUIRE(store->Commit().ok());
+  auto notes = Must(store->History("alice", "alice", 10));
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].id == "s1");
+}
+
+TEST_CASE("store reads and writes report a database error instead of an empty result", "[unit]") {
+  TempDb db;
+  std::string error;
+  auto store = imchat::Store::Open(db.path, &error);
+  REQUIRE(store);
+  store->AddMessage(Msg("m1", "alice", "bob", 1, "queued"), true);
+  store->SetBlock("alice", "carol", true);
+  REQUIRE(store->Commit().ok());
+  REQUIRE(Must(store->QueueSize("bob")) == 1);
+  // Another program breaks the database under the running service.
+  RawSql(db.path, "DROP TABLE messages; DROP TABLE blocks; DROP TABLE users; DROP TABLE meta;");
+
+  auto queue = store->Queue("bob", 10);
+  REQUIRE_FALSE(queue.ok());
+  CHECK_THAT(queue.message(), Catch::Contains("offline queue") && Catch::Contains("messages"));
+  auto size = store->QueueSize("bob");
+  REQUIRE_FALSE(size.ok());  // not 0: the queue is not known to be empty
+  CHECK_THAT(size.message(), Catch::Contains("offline queue's size"));
+  CHECK_FALSE(store->History("alice", "bob", 5).ok());
+  CHECK_FALSE(store->History("alice", "", 5).ok());
+  CHECK_THAT(store->Blocks().message(), Catch::Contains("blocks"));
+  CHECK_FALSE(store->Users().ok());
+  CHECK_FALSE(store->MetaInt("alive").ok());
+
+  // A failed write makes the commit fail with its error.
+  CHECK(store->AddMessage(Msg("m2", "alice", "bob", 2, "lost"), true) ==
+        imchat::Store::AddResult::kError);
+  imchat::Status commit = store->Commit();
+  REQUIRE_FALSE(commit.ok());
+  CHECK_THAT(commit.message(), Catch::Contains("messages"));
+  CHECK(store->Commit().ok());  // reported once; nothing is pending now
 }

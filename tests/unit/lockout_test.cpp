@@ -3,13 +3,9 @@
 
 #include <catch2/catch.hpp>
 
-namespace {
-class FakeClock : public imchat::Clock {
- public:
-  double NowSeconds() const override { return now; }
-  double now = 1000;
-};
-}  // namespace
+#include "fake_clock.h"
+
+using imchat::testing::FakeClock;
 
 TEST_CASE("three failures lock a name for the configured time", "[unit]") {
   FakeClock clock;

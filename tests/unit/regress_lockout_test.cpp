@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "fake_clock.h"
 #include "lockout.h"
 
 namespace {
@@ -12,16 +13,10 @@ namespace {
 // More names than the lockout tracks of names nobody has: it has to forget some.
 constexpr std::size_t kMoreThanTracked = imchat::Lockout::kMaxUnlisted + 10;
 
-class ManualClock : public imchat::Clock {
- public:
-  double NowSeconds() const override { return now; }
-  double now = 500;
-};
-
 }  // namespace
 
 TEST_CASE("a flood of unknown names does not unlock a locked name", "[unit][regress]") {
-  ManualClock clock;
+  imchat::testing::FakeClock clock(500);
   imchat::Lockout lockout(&clock, 3, 60);
   for (int i = 0; i < 3; ++i) lockout.RecordFailure("bob");
   REQUIRE(lockout.IsLocked("bob"));
@@ -38,7 +33,7 @@ TEST_CASE("a flood of unknown names does not unlock a locked name", "[unit][regr
 }
 
 TEST_CASE("a flood of unknown names does not reset a real user's count", "[unit][regress]") {
-  ManualClock clock;
+  imchat::testing::FakeClock clock(500);
   imchat::Lockout lockout(&clock, 3, 60);
   lockout.RecordFailure("alice");
   lockout.RecordFailure("alice");
@@ -51,7 +46,7 @@ TEST_CASE("a flood of unknown names does not reset a real user's count", "[unit]
 }
 
 TEST_CASE("unknown names past the bound: the oldest is forgotten first", "[unit][regress]") {
-  ManualClock clock;
+  imchat::testing::FakeClock clock(500);
   imchat::Lockout lockout(&clock, 3, 60);
   for (int k = 0; k < 3; ++k) lockout.RecordFailure("first", false);
   REQUIRE(lockout.IsLocked("first"));
@@ -67,7 +62,7 @@ TEST_CASE("unknown names past the bound: the oldest is forgotten first", "[unit]
 }
 
 TEST_CASE("locked attempts do not extend or restart the lock", "[unit][regress]") {
-  ManualClock clock;
+  imchat::testing::FakeClock clock(500);
   imchat::Lockout lockout(&clock, 3, 60);
   for (int i = 0; i < 3; ++i) lockout.RecordFailure("alice");
   REQUIRE(lockout.IsLocked("alice"));

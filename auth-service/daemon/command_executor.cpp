@@ -1,6 +1,7 @@
 // Executing parsed commands against the service's state (topics.md, "Commands").
-#include "service.h"
-#include "topics.h"
+#include "command_executor.h"
+
+#include <utility>
 
 namespace imchat {
 
@@ -24,9 +25,14 @@ std::string Join(const std::vector<std::string>& names) {
 
 }  // namespace
 
-json Service::RunCommand(const std::string& me, const Command& cmd) {
+json CommandExecutor::Run(const std::string& me, const Command& cmd) {
   const std::string& v = cmd.verb;
-  std::int64_t now = clock_();
+  std::int64_t now = env_.clock();
+  // The user can only retry; the log keeps SQLite's reason for the operator.
+  auto unreadable = [&](const Status& error) {
+    env_.log.Log("error: " + v + " for " + me + ": " + error.message());
+    return Error(cmd, "the server could not read its database; try again later");
+  };
   if (v == "help") {
     json list = json::array();
     std::string text = "commands:";
@@ -41,9 +47,9 @@ json Service::RunCommand(const std::string& me, const Command& cmd) {
   if (v == "who") {
     json users = json::array();
     std::vector<std::string> names;
-    for (const std::string& u : presence_.OnlineNames()) {
+    for (const std::string& u : presence_.table().OnlineNames()) {
       if (u == me || Hidden(me, u)) continue;
-      const PresenceEntry* e = presence_.Find(u);
+      const PresenceEntry* e = presence_.table().Find(u);
       users.push_back({{"user", u}, {"display", e->display}, {"since", e->since}});
       names.push_back(u);
     }
@@ -55,7 +61,7 @@ json Service::RunCommand(const std::string& me, const Command& cmd) {
     json users = json::array();
     std::vector<std::string> names;
     std::int64_t from = now - cmd.seconds * 1000;
-    for (const auto& [u, e] : presence_.entries()) {
+    for (const auto& [u, e] : presence_.table().entries()) {
       if (u == me || Hidden(me, u) || !users_.count(u)) continue;
       std::int64_t last_seen = e.online ? now : e.last_seen;
       if (!e.online && last_seen < from) continue;
@@ -77,14 +83,14 @@ json Service::RunCommand(const std::string& me, const Command& cmd) {
     bool on = v == "block";
     if (on && blocks_.Blocks(me, u)) return Error(cmd, "you already block " + u);
     if (!on && !blocks_.Blocks(me, u)) return Error(cmd, "you do not block " + u);
-    store_.SetBlock(me, u, on);
+    env_.store.SetBlock(me, u, on);
     if (on) {
       blocks_.Add(me, u);
     } else {
       blocks_.Remove(me, u);
     }
-    Control({{"op", v}, {"user", me}, {"target", u}});
-    log_.Log(me + (on ? " blocks " : " unblocks ") + u);
+    env_.out.Control({{"op", v}, {"user", me}, {"target", u}});
+    env_.log.Log(me + (on ? " blocks " : " unblocks ") + u);
     json j = Ok(cmd, on ? "You block " + u + ": no messages or presence between you."
                         : "You no longer block " + u + ".");
     j["user"] = u;
@@ -93,7 +99,9 @@ json Service::RunCommand(const std::string& me, const Command& cmd) {
   if (v == "blocked") {
     json users = json::array();
     std::vector<std::string> names;
-    for (const auto& [a, b] : store_.Blocks()) {
+    auto pairs = env_.store.Blocks();
+    if (!pairs.ok()) return unreadable(pairs.status());
+    for (const auto& [a, b] : *pairs) {
       if (a != me) continue;
       users.push_back(b);
       names.push_back(b);
@@ -105,9 +113,11 @@ json Service::RunCommand(const std::string& me, const Command& cmd) {
   if (v == "history") {
     bool all = cmd.user == "all";
     if (!all && !users_.count(cmd.user)) return Error(cmd, "unknown user '" + cmd.user + "'");
-    int n = std::min(cmd.count, options_.history_limit);
+    int n = std::min(cmd.count, history_limit_);
     json messages = json::array();
-    for (const StoredMessage& m : store_.History(me, all ? "" : cmd.user, n)) {
+    auto history = env_.store.History(me, all ? "" : cmd.user, n);
+    if (!history.ok()) return unreadable(history.status());
+    for (const StoredMessage& m : *history) {
       messages.push_back({{"id", m.id},
                           {"from", m.sender},
                           {"to", m.recipient.empty() ? "all" : m.recipient},
@@ -120,8 +130,8 @@ json Service::RunCommand(const std::string& me, const Command& cmd) {
     return j;
   }
   if (v == "nick") {
-    presence_.SetDisplay(me, cmd.display);
-    PresenceChanged(me);
+    presence_.table().SetDisplay(me, cmd.display);
+    presence_.Changed(me);
     json j = Ok(cmd, cmd.display.empty() ? "Display name cleared."
                                          : "Display name set to '" + cmd.display + "'.");
     j["display"] = cmd.display;

@@ -1,0 +1,26 @@
+// The service's settings (from imchat-service's options) and its clock, shared
+// by the facade (service.h) and the parts it is made of.
+#ifndef IMCHAT_DAEMON_SERVICE_OPTIONS_H_
+#define IMCHAT_DAEMON_SERVICE_OPTIONS_H_
+
+#include <cstdint>
+#include <functional>
+
+#include "limits.h"
+
+namespace imchat {
+
+struct ServiceOptions {
+  int idle_timeout_s = 0;  // 0 = off
+  bool log_text = false;   // message text in server.log
+  int history_limit = kMaxHistory;
+  int online_coalesce_ms = 75;  // at most one im/online publication per this
+  int replay_window = 200;      // replayed messages in flight per user
+};
+
+// Milliseconds since the epoch; injected so tests drive time by hand.
+using ServiceClock = std::function<std::int64_t()>;
+
+}  // namespace imchat
+
+#endif  // IMCHAT_DAEMON_SERVICE_OPTIONS_H_

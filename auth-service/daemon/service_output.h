@@ -1,0 +1,44 @@
+// What the service publishes, in the shapes topics.md gives them: JSON on a
+// topic, replies and delivery statuses on im/svc/<user>, and requests to the
+// plugin on $CONTROL/imchat/v1. Every part of the service publishes through
+// one ServiceOutput, so each payload's wording has one home.
+#ifndef IMCHAT_DAEMON_SERVICE_OUTPUT_H_
+#define IMCHAT_DAEMON_SERVICE_OUTPUT_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mqtt_link.h"
+
+namespace imchat {
+
+// `j` as compact JSON; invalid UTF-8 (message bodies may hold any bytes) is
+// replaced rather than thrown on.
+std::string DumpJson(const nlohmann::json& j);
+
+class ServiceOutput {
+ public:
+  explicit ServiceOutput(MqttLink& link) : link_(link) {}
+
+  // QoS 1, no user properties, no PUBACK tag.
+  void Publish(const std::string& topic, const nlohmann::json& j, bool retain = false);
+  // On im/svc/<user>: a reply, welcome, notice or status.
+  void Reply(const std::string& user, const nlohmann::json& j);
+  // On $CONTROL/imchat/v1: hello, blocks, block/unblock, stored, kick.
+  void Control(const nlohmann::json& j);
+  // A delivery status for the message `id` that `sender` sent to `to`
+  // ("delivered", "queued" or "refused" with a `reason`), with its text.
+  void DeliveryStatus(const std::string& sender, const std::string& id, const std::string& ref,
+                      const std::string& to, const std::string& status,
+                      const std::string& reason = "");
+
+  // For publications that are not JSON or carry properties and tags (replay).
+  MqttLink& link() { return link_; }
+
+ private:
+  MqttLink& link_;
+};
+
+}  // namespace imchat
+
+#endif  // IMCHAT_DAEMON_SERVICE_OUTPUT_H_
