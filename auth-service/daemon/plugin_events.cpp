@@ -20,6 +20,12 @@ std::string ConnKey(const json& j) {
   return j.value("client_id", std::string());
 }
 
+// " from 127.0.0.1:52814" (or the address alone); "" from a plugin that does not send it.
+std::string From(const json& j) {
+  std::string peer = j.value("peer", std::string());
+  return peer.empty() ? "" : " from " + Printable(peer, 64);
+}
+
 }  // namespace
 
 void PluginEvents::OnLogin(const json& j) {
@@ -28,7 +34,7 @@ void PluginEvents::OnLogin(const json& j) {
   std::string event = j.value("event", std::string("login"));
   if (event == "refused") {  // a refused CONNECT: logged, no presence change
     env_.log.Log("login refused: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
-                 "): " + Printable(j.value("reason", ""), 160));
+                 ")" + From(j) + ": " + Printable(j.value("reason", ""), 160));
     return;
   }
   std::string conn = ConnKey(j);
@@ -45,7 +51,7 @@ void PluginEvents::OnLogin(const json& j) {
   }
   env_.log.Log("connect: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
                ", conn " + conn + ", " + (j.value("clean", true) ? "clean" : "persistent") +
-               " session)");
+               " session)" + From(j));
   // A resumed persistent session that holds the inbox subscription gets its
   // own inbox event right after this login (topics.md); a session without
   // that subscription must not be replayed to, so clean=false alone is not
@@ -59,7 +65,7 @@ void PluginEvents::OnLogout(const json& j) {
   std::string conn = ConnKey(j);
   std::string reason = j.value("reason", std::string("lost"));
   env_.log.Log("disconnect: " + user + " (conn " + conn + ", reason " + Printable(reason, 32) +
-               ")");
+               ")" + From(j));
   inboxes_.Remove(user, conn);
   if (presence_.table().Logout(user, conn, reason, env_.clock())) presence_.Changed(user);
 }

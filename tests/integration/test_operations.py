@@ -1,5 +1,5 @@
-"""Running the service: server.log is reopened on SIGHUP (logrotate renames the file, then sends
-SIGHUP), and says where each connection comes from."""
+"""Running the service: server.log says where each connection comes from, and is reopened on
+SIGHUP (logrotate renames the file, then sends SIGHUP)."""
 
 import os
 import signal
@@ -10,6 +10,22 @@ import imtest
 def read(path):
     with open(path, errors="replace") as f:
         return f.read()
+
+
+class PeerAddress(imtest.StackTest):
+    def test_connect_disconnect_and_refusal_name_address_and_port(self):
+        alice = self.stack.client("alice")
+        port = alice.mqtt.socket().getsockname()[1]
+        alice.disconnect()
+        with self.assertRaises(imtest.ConnectRefused):
+            self.stack.client("bob", password="wrong")
+        imtest.wait_for(lambda: "login refused: bob" in self.stack.server_log(),
+                        what="bob's refusal in server.log")
+        log = self.stack.server_log()
+        self.assertRegex(log, rf"connect: alice \(client [^)]*\) from 127\.0\.0\.1:{port}\n")
+        self.assertRegex(log, rf"disconnect: alice \(conn [^)]*\) from 127\.0\.0\.1:{port}\n")
+        self.assertRegex(log, r"login refused: bob \(client [^)]*\) from 127\.0\.0\.1:[0-9]+: "
+                              r"bad password")
 
 
 class LogReopen(imtest.StackTest):
