@@ -12,7 +12,7 @@ with nothing before it (the service secret is generated inside the stack). Check
 The machine is prepared by scripts/podman-setup (podman, runc, podman-compose; the project's
 docker/podman/containers.conf; debian:bookworm pulled, or made with debootstrap when no registry
 is reachable, which it says). If podman cannot run containers here, the test fails.
-Cold (debootstrap + full image build) it takes several minutes; warm, about one or two.
+Cold (debootstrap + a full image build) it takes about 15 minutes here; warm, about one.
 """
 
 import json
