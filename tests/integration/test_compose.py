@@ -1,7 +1,12 @@
-"""Containers and the broker config, checked without a Docker engine:
+"""Containers and the broker config, checked without a Docker engine (test_container.py runs
+them with podman):
 - docker-compose.yml is valid (Debian's docker-compose renders it) and has the shape the
   README promises: broker + service from one image, port 1883, users.txt read-only, a named
-  data volume, the service password as a secret, healthchecks, a non-root user;
+  data volume, the service password in a volume that a one-shot "secret" service fills,
+  healthchecks, a non-root user; no ${VAR:-} with an empty default (podman-compose 1.0.3
+  leaves it as literal text);
+- docker/init-secret generates the secret once, keeps it, takes the user's own file, and
+  never prints it;
 - the Dockerfile installs and builds with the same scripts the native setup runs
   (scripts/setup, scripts/build), so the package list exists once;
 - the paths inside the image are the ones mosquitto.conf names;
@@ -30,10 +35,7 @@ class Compose(unittest.TestCase):
         imtest.require_program("docker-compose", "docker-compose")
         self.tmp = tempfile.mkdtemp(prefix="imchat-compose-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
-        secret = os.path.join(self.tmp, "service_password")
-        with open(secret, "w") as f:
-            f.write("test-secret\n")
-        env = dict(os.environ, IMCHAT_SERVICE_PASSWORD_FILE=secret)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("IMCHAT_")}
         p = subprocess.run(["docker-compose", "-f", os.path.join(SRC, "docker-compose.yml"),
                             "config"], capture_output=True, text=True, env=env, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -52,16 +54,109 @@ class Compose(unittest.TestCase):
             self.assertIn("healthcheck:", block)
             self.assertIn("/etc/imchat/users.txt:ro", block)
             self.assertIn("imchat-data:/var/lib/imchat", block)
-            self.assertIn("source: imchat_service_password", block)
+            # The service password: the secret volume, read-only, where mosquitto.conf and
+            # the entrypoint look (/run/secrets/imchat_service_password).
+            self.assertIn("imchat-secret:/run/secrets:ro", block)
+            self.assertIn("secret:\n        condition: service_completed_successfully", block)
             self.assertRegex(block, r"user: '?10001")
+            self.assertIn("read_only: true", block)
         self.assertIn("published: 1883", self.service_block("broker"))
         self.assertIn("depends_on:", self.service_block("service"))
         self.assertNotIn("ports:", self.service_block("service"))
+        # `docker compose up` with nothing before it: the one-shot service writes the secret.
+        secret = self.service_block("secret")
+        self.assertIn("/usr/lib/imchat/init-secret", secret)
+        self.assertIn("imchat-secret:/run/secrets:rw", secret)
+        self.assertIn("/etc/imchat/own_service_password:ro", secret)
+        self.assertIn("docker/no_service_password:", secret)
+        self.assertRegex(secret, r"user: '?10001")
+        self.assertIn("read_only: true", secret)
+        self.assertRegex(secret, r"restart: ['\"]?no['\"]?\n")
+        self.assertNotIn("ports:", secret)
+
+    def test_every_default_is_non_empty(self):
+        # podman-compose 1.0.3 does not expand ${VAR:-} (empty default): the text would reach
+        # the container literally. Both implementations agree on non-empty defaults.
+        text = re.sub(r"(?m)^\s*#.*$", "", read("docker-compose.yml"))
+        self.assertIn("${IMCHAT_PORT:-1883}", text)
+        self.assertEqual(re.findall(r"\$\{\w+:?-\}", text), [])
+        self.assertNotIn("${", self.config)
+        self.assertIn("IMCHAT_IDLE_TIMEOUT: '0'", self.service_block("service"))
+
+    def test_own_password_file_goes_to_the_secret_service(self):
+        own = os.path.join(self.tmp, "my_password")
+        with open(own, "w") as f:
+            f.write("mine\n")
+        env = dict(os.environ, IMCHAT_SERVICE_PASSWORD_FILE=own)
+        p = subprocess.run(["docker-compose", "-f", os.path.join(SRC, "docker-compose.yml"),
+                            "config"], capture_output=True, text=True, env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"{own}:/etc/imchat/own_service_password:ro", p.stdout)
 
     def test_secret_is_not_baked_into_the_image(self):
         self.assertIn("IMCHAT_SERVICE_PASSWORD_FILE", read("docker-compose.yml"))
         self.assertNotIn("service_password", read("Dockerfile"))
         self.assertIn("docker/service_password", read(".dockerignore"))
+        # The default "own" file is empty: it means "generate one".
+        self.assertEqual(os.path.getsize(os.path.join(SRC, "docker", "no_service_password")), 0)
+
+
+class InitSecret(unittest.TestCase):
+    """docker/init-secret, run on the host with its two paths moved to a temp directory."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="imchat-secret-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.dir = os.path.join(self.tmp, "secrets")
+        os.mkdir(self.dir)
+        self.own = os.path.join(self.tmp, "own")
+        open(self.own, "w").close()
+        self.file = os.path.join(self.dir, "imchat_service_password")
+
+    def run_init(self):
+        env = dict(os.environ, IMCHAT_SECRET_DIR=self.dir, IMCHAT_OWN_SECRET_FILE=self.own)
+        return subprocess.run([os.path.join(SRC, "docker", "init-secret")], capture_output=True,
+                              text=True, env=env, timeout=30)
+
+    def secret(self):
+        with open(self.file) as f:
+            return f.read()
+
+    def test_generated_once_then_kept_and_never_printed(self):
+        p = self.run_init()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        first = self.secret()
+        self.assertRegex(first, r"^[0-9a-f]{48}\n$")
+        self.assertEqual(os.stat(self.file).st_mode & 0o777, 0o600)
+        self.assertIn("generated", p.stdout)
+        self.assertNotIn(first.strip(), p.stdout + p.stderr)
+        p = self.run_init()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("keeping", p.stdout)
+        self.assertEqual(self.secret(), first)
+        self.assertEqual(os.listdir(self.dir), ["imchat_service_password"])  # no temp files left
+
+    def test_own_file_wins_and_is_copied_again_when_it_changes(self):
+        self.assertEqual(self.run_init().returncode, 0)
+        for mine in ("my-own-secret\n", "rotated-secret\n"):
+            with open(self.own, "w") as f:
+                f.write(mine)
+            p = self.run_init()
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(self.secret(), mine)
+            self.assertEqual(os.stat(self.file).st_mode & 0o777, 0o600)
+            self.assertNotIn(mine.strip(), p.stdout + p.stderr)
+        # Unchanged: nothing to do, nothing said about it.
+        p = self.run_init()
+        self.assertEqual((p.returncode, p.stdout), (0, ""))
+
+    def test_own_file_with_an_empty_first_line_is_refused(self):
+        with open(self.own, "w") as f:
+            f.write("\nsecond-line\n")
+        p = self.run_init()
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("first line", p.stderr)
+        self.assertFalse(os.path.exists(self.file))
 
 
 class Dockerfile(unittest.TestCase):
@@ -102,7 +197,7 @@ class Dockerfile(unittest.TestCase):
 
     def test_entrypoints_exist_and_are_executable(self):
         for name in ("entrypoint-broker", "entrypoint-service", "healthcheck-broker",
-                     "healthcheck-service"):
+                     "healthcheck-service", "init-secret", "wait-secret"):
             path = os.path.join(SRC, "docker", name)
             with self.subTest(script=name):
                 self.assertTrue(os.access(path, os.X_OK), path)
