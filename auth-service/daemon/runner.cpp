@@ -9,10 +9,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 
 #include "event_queue.h"
 #include "mosquitto_link.h"
+#include "secret_file.h"
 #include "server_log.h"
 #include "service.h"
 #include "store.h"
@@ -58,21 +58,6 @@ FileStamp Stamp(const std::string& path) {
   return s;
 }
 
-bool ReadPassword(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = "cannot read the service password file " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::getline(in, *out);
-  while (!out->empty() && (out->back() == '\r' || out->back() == ' ')) out->pop_back();
-  if (out->empty()) {
-    *error = "the service password file " + path + " is empty";
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int RunDaemon(const DaemonOptions& o) {
@@ -101,12 +86,12 @@ int RunDaemon(const DaemonOptions& o) {
                  std::strerror(errno));
     return 1;
   }
-  std::string error;
-  std::string password;
-  if (!ReadPassword(o.service_password_file, &password, &error)) {
-    log.Log("error: " + error);
+  Result<std::string> password = ReadSecretFile(o.service_password_file);
+  if (!password.ok()) {
+    log.Log("error: " + password.message());
     return 1;
   }
+  std::string error;
   std::set<std::string, std::less<>> users;
   if (!LoadUserNames(o.users_file, o.service_user, &users, &error)) {
     log.Log("error: " + error);
@@ -125,7 +110,7 @@ int RunDaemon(const DaemonOptions& o) {
   // From here on the loop below flushes the log after every batch.
   log.set_buffered(true);
   EventQueue events;
-  MosquittoLink link({o.host, o.port, o.client_id, o.service_user, password, 10}, events);
+  MosquittoLink link({o.host, o.port, o.client_id, o.service_user, *password, 10}, events);
   ServiceOptions so;
   so.idle_timeout_s = o.idle_timeout_s;
   so.log_text = o.log_text;
