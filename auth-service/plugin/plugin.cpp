@@ -115,18 +115,14 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
     return MOSQ_ERR_INVAL;
   }
   state->service_password = std::move(*password);
-  auto users = imchat::LoadUsersFile(state->options.users_file, state->options.service_user);
+  state->users_reloader = std::make_unique<imchat::UsersReloader>(state->options.users_file,
+                                                                  state->options.service_user);
+  auto users = state->users_reloader->Load();
   if (!users.ok()) {
-    mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: invalid users file: %s", users.error.c_str());
+    mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: invalid users file: %s", users.message().c_str());
     return MOSQ_ERR_INVAL;
   }
-  state->users = std::move(*users.table);
-  struct stat st;
-  if (stat(state->options.users_file.c_str(), &st) == 0) {
-    state->users_mtime = st.st_mtim.tv_sec;
-    state->users_mtime_ns = st.st_mtim.tv_nsec;
-    state->users_size = st.st_size;
-  }
+  state->users = std::move(*users);
   state->lockout = std::make_unique<imchat::Lockout>(&state->clock, state->options.max_failures,
                                                      state->options.lockout_seconds);
   if (!imchat::plugin::LoadSessionOwners(*state)) return MOSQ_ERR_INVAL;
