@@ -66,10 +66,11 @@ Result<UserTable> UsersReloader::Read(const char* why, bool first) {
     if (loaded.ok()) users_ = loaded->size();
     return loaded;
   }
-  const std::string refused = path_ + " not reloaded (" + why + "), keeping the previous table: ";
-  if (!loaded.ok()) return Status::Error(refused + loaded.message());
+  const std::string refused =
+      std::string("users file not reloaded (") + why + "), keeping the previous table: ";
+  if (!loaded.ok()) return Status::Error(refused + loaded.message());  // names file and line
   if (loaded->size() == 0 && users_ > 0) {
-    return Status::Error(refused + "it lists no users (was it caught half-written?)");
+    return Status::Error(refused + path_ + " lists no users (was it caught half-written?)");
   }
   users_ = loaded->size();
   return loaded;

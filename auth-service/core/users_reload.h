@@ -64,8 +64,8 @@ class UsersReloader {
   Result<UserTable> Load();
 
   // Reads the file now (`why`: "SIGHUP", for the message). The new table, or
-  // an error saying why the old one is kept ("users.txt not reloaded (SIGHUP),
-  // keeping the previous table: ...").
+  // an error saying why the old one is kept ("users file not reloaded (SIGHUP),
+  // keeping the previous table: users.txt:3: ...").
   Result<UserTable> Reload(const char* why);
 
   // nullopt when there is nothing to read yet; otherwise Reload("the file changed").

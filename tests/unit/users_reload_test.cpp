@@ -56,8 +56,8 @@ TEST_CASE("users reload: SIGHUP reads at once; a parse error keeps the old table
   auto bad = r.Reload("SIGHUP");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.message() ==
-        "users.txt not reloaded (SIGHUP), keeping the previous table: users.txt:3: invalid user "
-        "name 'a/b'");
+        "users file not reloaded (SIGHUP), keeping the previous table: users.txt:3: invalid "
+        "user name 'a/b'");
 }
 
 TEST_CASE("users reload: a file listing nobody is refused when the table had users", "[unit]") {
@@ -138,7 +138,7 @@ TEST_CASE("users reload: a tick that finds an empty file keeps the table and rep
   auto refused = r.Tick();
   REQUIRE(refused);
   REQUIRE_FALSE(refused->ok());
-  CHECK(refused->message().find("users.txt not reloaded (the file changed)") == 0);
+  CHECK(refused->message().find("users file not reloaded (the file changed)") == 0);
   fs.now += 5 * kSecond;
   CHECK_FALSE(r.Tick());  // the refused version is not retried until it changes again
 }
