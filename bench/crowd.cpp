@@ -23,7 +23,7 @@ StormResult RunStorm(Server& server, int users, size_t window, double timeout_s)
   if (server.stack()) {
     LoadClient* observer = loop.Add(LoginFor(server, observer_user));
     observer->on_message = [&](const char* topic, const char* payload, int len) {
-      if (std::string(topic) != "im/online" || all_online_at) return;
+      if (std::string(topic) != kOnlineTopic || all_online_at) return;
       auto list = nlohmann::json::parse(payload, payload + len, nullptr, false);
       if (!list.is_array()) return;
       online = 0;
@@ -33,7 +33,8 @@ StormResult RunStorm(Server& server, int users, size_t window, double timeout_s)
       if (online == names.size()) all_online_at = NowNs();
     };
     WaveResult w = ConnectWave(
-        loop, {observer}, [](LoadClient*) { return std::vector<std::string>{"im/online"}; }, 1, 10);
+        loop, {observer}, [](LoadClient*) { return std::vector<std::string>{kOnlineTopic}; }, 1,
+        10);
     if (!w.ok) {
       r.error = "observer: " + w.error;
       return r;
@@ -50,8 +51,8 @@ StormResult RunStorm(Server& server, int users, size_t window, double timeout_s)
   r.logged_in = true;
   if (server.stack()) {
     if (!loop.RunUntil([&] { return all_online_at != 0; }, timeout_s)) {
-      r.error = "im/online listed only " + std::to_string(online) + " of " + std::to_string(users) +
-                " users";
+      r.error = std::string(kOnlineTopic) + " listed only " + std::to_string(online) + " of " +
+                std::to_string(users) + " users";
       LeaveAll(loop, clients);
       return r;
     }

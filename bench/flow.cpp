@@ -55,7 +55,7 @@ FlowResult RunFlow(Server& server, const FlowSpec& spec) {
       [&](LoadClient* c) -> std::vector<std::string> {
         // A real sender reads its delivery statuses on the stack; receivers their inbox/room.
         if (c == pub) {
-          return server.stack() ? std::vector<std::string>{"im/svc/" + c->name()}
+          return server.stack() ? std::vector<std::string>{SvcTopic(c->name())}
                                 : std::vector<std::string>{};
         }
         return {spec.broadcast ? std::string(kBroadcastFilter) : InboxFilter(c->name())};

@@ -142,11 +142,9 @@ ClientOptions LoginFor(const Server& server, int user) {
 }
 
 std::string PublishTopic(const Server& server, const std::string& me, const std::string& to) {
-  if (to.empty()) return server.stack() ? "im/all" : "im/all/" + me;
-  return server.stack() ? "im/user/" + to : "im/user/" + to + "/" + me;
+  if (to.empty()) return server.stack() ? std::string(kAllTopic) : AllTopic(me);
+  return server.stack() ? UserToTopic(to) : UserTopic(to, me);
 }
-
-std::string InboxFilter(const std::string& me) { return "im/user/" + me + "/+"; }
 
 std::unique_ptr<Server> Server::Start(Kind kind, const ServerPaths& paths, int users, int reserved,
                                       std::string* error) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "load_loop.h"
+#include "topics.h"
 
 namespace imchat::bench {
 
@@ -78,8 +79,8 @@ ClientOptions LoginFor(const Server& server, int user);
 // Where user `me` publishes a message for `to` (empty: everyone). The stack rewrites
 // im/all and im/user/<to>; on raw the client names the final topic itself.
 std::string PublishTopic(const Server& server, const std::string& me, const std::string& to);
-std::string InboxFilter(const std::string& me);  // im/user/<me>/+
-inline constexpr char kBroadcastFilter[] = "im/all/+";
+using imchat::InboxFilter;  // im/user/<me>/+ (core/topics.h)
+inline constexpr const char* kBroadcastFilter = imchat::kAllFilter;
 
 // Resident memory (VmRSS) and its peak (VmHWM) of a process in KiB; 0 when unknown.
 long RssKib(pid_t pid);

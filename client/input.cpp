@@ -4,16 +4,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "limits.h"
 #include "names.h"
 #include "render.h"
 
 namespace imchat::client {
 
 namespace {
-
-constexpr std::int64_t kMaxDurationSeconds = 365LL * 24 * 3600;
-constexpr int kMaxHistoryCount = 500;
-constexpr std::size_t kMaxDisplayChars = 64;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t'; }
 
@@ -115,8 +112,8 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
       std::optional<std::int64_t> seconds = ParseDuration(word);
       if (!seconds) {
         return Error("'" + Shown(word) +
-                     "' is not a duration; use e.g. 90s, 5m, 2h, 1d or 1h30m (at most 365d): " +
-                     std::string(info.usage));
+                     "' is not a duration; use e.g. 90s, 5m, 2h, 1d or 1h30m (at most " +
+                     std::to_string(kMaxSinceSeconds / 86400) + "d): " + std::string(info.usage));
       }
       in.seconds = *seconds;
       return in;
@@ -138,22 +135,21 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
       if (!count.empty()) {
         int n = 0;
         auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
-        if (ec != std::errc() || end != count.data() + count.size() || n < 1 ||
-            n > kMaxHistoryCount) {
-          return Usage(info, "takes a count of 1-500");
+        if (ec != std::errc() || end != count.data() + count.size() || n < 1 || n > kMaxHistory) {
+          return Usage(info, "takes a count of 1-" + std::to_string(kMaxHistory));
         }
         in.count = n;
       }
       return in;
     }
     case Verb::kNick: {
+      static const std::string kNickProblem =
+          "takes 1-" + std::to_string(kMaxDisplayChars) + " printable characters";
       std::string_view name = Trim(rest);
       for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) return Usage(info, "takes 1-64 printable characters");
+        if (c < 0x20 || c == 0x7f) return Usage(info, kNickProblem);
       }
-      if (CharCount(name) > kMaxDisplayChars) {
-        return Usage(info, "takes 1-64 printable characters");
-      }
+      if (CharCount(name) > kMaxDisplayChars) return Usage(info, kNickProblem);
       in.text = std::string(name);
       return in;
     }
@@ -177,6 +173,10 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
 }  // namespace
 
 const std::vector<CommandInfo>& ClientCommands() {
+  // CommandInfo holds views: the texts built from limits.h live here.
+  static const std::string history_help = "the last n (default " + std::to_string(kDefaultHistory) +
+                                          ", at most " + std::to_string(kMaxHistory) +
+                                          ") messages with a user, or broadcasts";
   static const std::vector<CommandInfo> commands = {
       {"msg", "to", "/msg <user> <text>", "send a private message", Verb::kMsg},
       {"query", "", "/query [<user>]", "send what you type to one user (no user: back to the room)",
@@ -188,8 +188,7 @@ const std::vector<CommandInfo>& ClientCommands() {
        Verb::kBlock},
       {"unblock", "", "/unblock <user>", "undo /block", Verb::kUnblock},
       {"blocked", "", "/blocked", "list the users you block", Verb::kBlocked},
-      {"history", "", "/history <user>|all [n]",
-       "the last n (default 20, at most 500) messages with a user, or broadcasts", Verb::kHistory},
+      {"history", "", "/history <user>|all [n]", history_help, Verb::kHistory},
       {"nick", "", "/nick [<name>]", "set your display name (none: clear it)", Verb::kNick},
       {"help", "", "/help [command]", "list the commands, or explain one", Verb::kHelp},
       {"quit", "", "/quit", "leave the chat (also Ctrl-D)", Verb::kQuit},
@@ -258,7 +257,7 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
     }
     bare_number_allowed = false;
     total += n * unit;
-    if (total > kMaxDurationSeconds) return std::nullopt;
+    if (total > kMaxSinceSeconds) return std::nullopt;
   }
   if (total <= 0) return std::nullopt;
   return total;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "input.h"
+#include "limits.h"
 #include "names.h"
 #include "render.h"
 
@@ -113,10 +114,10 @@ void CheckParse(std::string_view line) {
       break;
     case Verb::kHistory:
       Check(in.user == "all" || imchat::IsValidUserName(in.user), "bad history user", line);
-      Check(in.count >= 1 && in.count <= 500, "history count out of range", line);
+      Check(in.count >= 1 && in.count <= imchat::kMaxHistory, "history count out of range", line);
       break;
     case Verb::kSince:
-      Check(in.seconds >= 1 && in.seconds <= 365LL * 86400, "since out of range", line);
+      Check(in.seconds >= 1 && in.seconds <= imchat::kMaxSinceSeconds, "since out of range", line);
       break;
     case Verb::kNick:
       for (unsigned char c : in.text) Check(c >= 0x20 && c != 0x7f, "control byte in nick", line);
@@ -139,7 +140,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(imchat::client::EscapeForTerminal(escaped) == escaped, "escaping is not idempotent", bytes);
 
   auto duration = imchat::client::ParseDuration(bytes);
-  if (duration) Check(*duration >= 1 && *duration <= 365LL * 86400, "bad duration", bytes);
+  if (duration)
+    Check(*duration >= 1 && *duration <= imchat::kMaxSinceSeconds, "bad duration", bytes);
 
   const std::string snippet = imchat::client::Snippet(bytes, size % 50);
   if (snippet != bytes) {  // cut: a prefix of the text, then "..."

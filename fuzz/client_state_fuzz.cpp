@@ -14,6 +14,7 @@
 
 #include "chat_state.h"
 #include "names.h"
+#include "topics.h"
 
 namespace {
 
@@ -50,19 +51,19 @@ void Feed(ChatState& state, std::string_view record, std::string* last_ref) {
   Incoming m;
   switch (kind % 6) {
     case 0:
-      m.topic = "im/all/bob";
+      m.topic = imchat::AllTopic("bob");
       break;
     case 1:
-      m.topic = "im/user/alice/bob";
+      m.topic = imchat::UserTopic("alice", "bob");
       break;
     case 2:
-      m.topic = "im/presence/" + std::string(kind & 0x80 ? "alice" : "bob");
+      m.topic = imchat::PresenceTopic(kind & 0x80 ? "alice" : "bob");
       break;
     case 3:
-      m.topic = "im/online";
+      m.topic = imchat::kOnlineTopic;
       break;
     case 4:
-      m.topic = "im/svc/alice";
+      m.topic = imchat::SvcTopic("alice");
       break;
     default: {
       std::size_t nl = payload.find('\n');

@@ -31,13 +31,13 @@ void CheckParse(std::string_view topic) {
   std::string rebuilt;
   switch (p.kind) {
     case imchat::TopicKind::kAll:
-      rebuilt = "im/all";
+      rebuilt = imchat::kAllTopic;
       break;
     case imchat::TopicKind::kAllFrom:
       rebuilt = imchat::AllTopic(p.first);
       break;
     case imchat::TopicKind::kUserTo:
-      rebuilt = "im/user/" + p.first;
+      rebuilt = imchat::UserToTopic(p.first);
       break;
     case imchat::TopicKind::kUserToFrom:
       rebuilt = imchat::UserTopic(p.first, p.second);

@@ -10,11 +10,6 @@ namespace imchat {
 
 namespace {
 
-bool IsChat(TopicKind kind) {
-  return kind == TopicKind::kAll || kind == TopicKind::kAllFrom || kind == TopicKind::kUserTo ||
-         kind == TopicKind::kUserToFrom || kind == TopicKind::kCmd;
-}
-
 bool StartsWithIm(std::string_view topic) { return topic.substr(0, 3) == "im/"; }
 
 // Strips "$share/<group>/"; returns nullopt for a malformed shared filter.
@@ -29,54 +24,35 @@ std::optional<std::string_view> StripShare(std::string_view filter, bool* shared
   return rest.substr(slash + 1);
 }
 
-// A topic shape from topics.md: literal levels, and "*" for "any valid name".
-struct Shape {
-  TopicKind kind;
-  std::vector<std::string_view> levels;
-};
-
-const std::vector<Shape>& Shapes() {
-  static const std::vector<Shape> shapes = {
-      {TopicKind::kAll, {"im", "all"}},
-      {TopicKind::kAllFrom, {"im", "all", "*"}},
-      {TopicKind::kUserTo, {"im", "user", "*"}},
-      {TopicKind::kUserToFrom, {"im", "user", "*", "*"}},
-      {TopicKind::kPresence, {"im", "presence", "*"}},
-      {TopicKind::kOnline, {"im", "online"}},
-      {TopicKind::kLogin, {"im", "login", "*"}},
-      {TopicKind::kLogout, {"im", "logout", "*"}},
-      {TopicKind::kSessions, {"im", "sessions"}},
-      {TopicKind::kArchive, {"im", "archive"}},
-      {TopicKind::kCmd, {"im", "cmd", "*"}},
-      {TopicKind::kSvc, {"im", "svc", "*"}},
-      {TopicKind::kControl, {"$CONTROL", "imchat", "v1"}},
-      {TopicKind::kSys, {"$SYS", "*"}},
-  };
-  return shapes;
-}
-
-// For a shape the filter matches: each name level is either a fixed name or any name.
+// For a shape a filter matches: each name level is either a fixed name or any
+// name (a wildcard in the filter). A concrete topic binds every name.
 struct Binding {
-  std::vector<std::optional<std::string>> names;  // nullopt = any name
+  std::optional<std::string_view> names[kMaxTopicLevels];  // nullopt = any name
 };
 
-std::optional<Binding> MatchShape(const std::vector<std::string_view>& filter, const Shape& shape) {
+std::optional<Binding> MatchShape(const std::vector<std::string_view>& filter,
+                                  const TopicShape& shape) {
   Binding b;
+  int names = 0;
+  auto any_from = [&](std::size_t i) {  // the remaining name levels are wildcards
+    for (; i < shape.count; ++i) {
+      if (shape.levels[i] == kNameLevel) b.names[names++] = std::nullopt;
+    }
+  };
   if (shape.levels[0][0] == '$' && (filter[0] == "+" || filter[0] == "#")) return std::nullopt;
   std::size_t i = 0;
   for (; i < filter.size(); ++i) {
     if (filter[i] == "#") {
-      for (; i < shape.levels.size(); ++i) {
-        if (shape.levels[i] == "*") b.names.push_back(std::nullopt);
-      }
+      any_from(i);
       return b;
     }
-    if (i >= shape.levels.size()) return std::nullopt;
-    if (shape.levels[i] == "*") {
+    if (i >= shape.count) return std::nullopt;
+    if (shape.levels[i] == kRestLevels) return b;
+    if (shape.levels[i] == kNameLevel) {
       if (filter[i] == "+") {
-        b.names.push_back(std::nullopt);
+        b.names[names++] = std::nullopt;
       } else if (IsValidUserName(filter[i])) {
-        b.names.push_back(std::string(filter[i]));
+        b.names[names++] = filter[i];
       } else {
         return std::nullopt;
       }
@@ -84,33 +60,38 @@ std::optional<Binding> MatchShape(const std::vector<std::string_view>& filter, c
       return std::nullopt;
     }
   }
-  if (i != shape.levels.size()) return std::nullopt;
+  if (i < shape.count && shape.levels[i] == kRestLevels) return b;  // '#' matches the parent
+  if (i != shape.count) return std::nullopt;
   return b;
 }
 
-// Whether some (every == false) or every (every == true) topic of the bound
-// shape is readable by user `me`.
-bool ShapeReadable(TopicKind kind, const Binding& b, const std::string& me, const BlockSet& blocks,
-                   bool every) {
-  auto is_me = [&](const std::optional<std::string>& n) { return n ? *n == me : !every; };
-  switch (kind) {
-    case TopicKind::kAllFrom:
-      if (b.names[0]) return !blocks.Blocks(me, *b.names[0]);
-      return every ? !blocks.BlocksAnyone(me) : true;
-    case TopicKind::kUserToFrom:
-      if (!is_me(b.names[0])) return false;
-      if (b.names[1]) return !blocks.Blocks(me, *b.names[1]);
-      return every ? !blocks.BlocksAnyone(me) : true;
-    case TopicKind::kPresence:
-      if (b.names[0]) return !blocks.EitherBlocks(me, *b.names[0]);
-      return every ? !blocks.InAnyPair(me) : true;
-    case TopicKind::kOnline:
-      return true;
-    case TopicKind::kSvc:
-      return is_me(b.names[0]);
-    default:
-      return false;
+// Why a read is refused.
+enum class ReadVerdict { kAllowed, kServiceOnly, kNotOwner, kReaderBlocks, kEitherBlocks };
+
+// The read rule of `shape` for user `me`, with `b` bound from a topic or a
+// filter: whether some (every == false) or every (every == true) topic the
+// binding stands for is readable. The one home of "who may read what": CanRead
+// asks it for a topic, CanSubscribe for each shape a filter matches.
+ReadVerdict ApplyReadRule(const TopicShape& shape, const Binding& b, std::string_view me,
+                          const BlockSet& blocks, bool every) {
+  const ReadRule& rule = shape.read;
+  if (!rule.users) return ReadVerdict::kServiceOnly;
+  if (rule.owner >= 0) {
+    const auto& owner = b.names[rule.owner];
+    if (owner ? *owner != me : every) return ReadVerdict::kNotOwner;
   }
+  if (rule.blocks == BlockRule::kNone) return ReadVerdict::kAllowed;
+  const auto& peer = b.names[rule.other];
+  const bool either = rule.blocks == BlockRule::kEitherBlocks;
+  bool hidden;
+  if (peer) {
+    hidden = either ? blocks.EitherBlocks(me, *peer) : blocks.Blocks(me, *peer);
+  } else {
+    // Some sender is always unblocked; every sender only when `me` is in no block.
+    hidden = every && (either ? blocks.InAnyPair(me) : blocks.BlocksAnyone(me));
+  }
+  if (!hidden) return ReadVerdict::kAllowed;
+  return either ? ReadVerdict::kEitherBlocks : ReadVerdict::kReaderBlocks;
 }
 
 }  // namespace
@@ -124,6 +105,7 @@ Decision CanPublish(const Actor& who, std::string_view topic, bool retain, const
     return Decision::Deny("the service may publish only to im/... and " +
                           std::string(kControlTopic));
   }
+  const TopicShape* shape = ShapeOf(t.kind);
   switch (t.kind) {
     case TopicKind::kControl:
       return Decision::Deny("users may not publish to $CONTROL topics");
@@ -134,23 +116,32 @@ Decision CanPublish(const Actor& who, std::string_view topic, bool retain, const
     default:
       break;
   }
-  if (IsChat(t.kind) && retain) return Decision::Deny("retained chat messages are not allowed");
-  switch (t.kind) {
-    case TopicKind::kAll:
-    case TopicKind::kUserTo:
+  const PublishRule& rule = shape->publish;
+  if (rule.chat && retain) return Decision::Deny("retained chat messages are not allowed");
+  switch (rule.who) {
+    case Publisher::kAnyUser:
       return Decision::Allow();
-    case TopicKind::kAllFrom:
-      if (t.first == who.name) return Decision::Allow();
-      return Decision::Deny("'" + who.name + "' may not publish as '" + t.first + "'");
-    case TopicKind::kUserToFrom:
-      if (t.second == who.name) return Decision::Allow();
-      return Decision::Deny("'" + who.name + "' may not publish as '" + t.second + "'");
-    case TopicKind::kCmd:
-      if (t.first == who.name) return Decision::Allow();
-      return Decision::Deny("'" + who.name + "' may not send commands as '" + t.first + "'");
-    default:
-      return Decision::Deny("only the service may publish to '" + Printable(topic) + "'");
+    case Publisher::kNamedUser: {
+      const std::string& as = rule.self == 0 ? t.first : t.second;
+      if (as == who.name) return Decision::Allow();
+      return Decision::Deny("'" + who.name + "' may not publish to '" + Printable(topic) +
+                            "' as '" + as + "'");
+    }
+    case Publisher::kService:
+      break;
   }
+  return Decision::Deny("only the service may publish to '" + Printable(topic) + "'");
+}
+
+Decision CanPublishWill(const Actor& who, std::string_view topic, bool retain,
+                        const AclView& view) {
+  Decision d = CanPublish(who, topic, retain, view);
+  if (!d.allowed || who.service) return d;
+  // No stamping happens for wills, so only a topic that already names the
+  // sender as sender is safe, and only the broadcast one is in the contract.
+  const ParsedTopic t = ParseTopic(topic);
+  if (t.kind == TopicKind::kAllFrom && t.first == who.name) return d;
+  return Decision::Deny("a will may only be sent to " + AllTopic(who.name));
 }
 
 Decision CanRead(const Actor& who, std::string_view topic, const AclView& view) {
@@ -161,30 +152,25 @@ Decision CanRead(const Actor& who, std::string_view topic, const AclView& view) 
     return Decision::Deny("the service reads only im/... topics");
   }
   ParsedTopic t = ParseTopic(topic);
-  switch (t.kind) {
-    case TopicKind::kAllFrom:
-      if (blocks.Blocks(who.name, t.first)) return Decision::Deny(who.name + " blocks " + t.first);
+  const TopicShape* shape = ShapeOf(t.kind);
+  if (!shape) return Decision::Deny("'" + Printable(topic) + "' is not an imchat topic");
+  Binding b;
+  b.names[0] = t.first;
+  b.names[1] = t.second;
+  switch (ApplyReadRule(*shape, b, who.name, blocks, true)) {
+    case ReadVerdict::kAllowed:
       return Decision::Allow();
-    case TopicKind::kUserToFrom:
-      if (t.first != who.name) return Decision::Deny("not " + who.name + "'s inbox");
-      if (blocks.Blocks(who.name, t.second))
-        return Decision::Deny(who.name + " blocks " + t.second);
-      return Decision::Allow();
-    case TopicKind::kPresence:
-      if (blocks.EitherBlocks(who.name, t.first)) {
-        return Decision::Deny(who.name + " and " + t.first + " block each other");
-      }
-      return Decision::Allow();
-    case TopicKind::kOnline:
-      return Decision::Allow();
-    case TopicKind::kSvc:
-      if (t.first == who.name) return Decision::Allow();
-      return Decision::Deny("not " + who.name + "'s service topic");
-    case TopicKind::kSys:
-      return Decision::Deny("users may not read $SYS topics");
-    default:
+    case ReadVerdict::kServiceOnly:
       return Decision::Deny("'" + Printable(topic) + "' is not readable by users");
+    case ReadVerdict::kNotOwner:
+      return Decision::Deny("'" + Printable(topic) + "' is not " + who.name + "'s to read");
+    case ReadVerdict::kReaderBlocks:
+      return Decision::Deny(who.name + " blocks " + std::string(*b.names[shape->read.other]));
+    case ReadVerdict::kEitherBlocks:
+      return Decision::Deny(who.name + " and " + std::string(*b.names[shape->read.other]) +
+                            " block each other");
   }
+  return Decision::Deny("internal error");
 }
 
 Decision CanSubscribe(const Actor& who, std::string_view filter, const AclView& view) {
@@ -205,12 +191,16 @@ Decision CanSubscribe(const Actor& who, std::string_view filter, const AclView& 
   bool any_readable = false;
   bool all_readable = true;
   bool matched = false;
-  for (const Shape& shape : Shapes()) {
+  for (const TopicShape& shape : kTopicShapes) {
     auto b = MatchShape(levels, shape);
     if (!b) continue;
     matched = true;
-    if (ShapeReadable(shape.kind, *b, who.name, blocks, false)) any_readable = true;
-    if (!ShapeReadable(shape.kind, *b, who.name, blocks, true)) all_readable = false;
+    if (ApplyReadRule(shape, *b, who.name, blocks, false) == ReadVerdict::kAllowed) {
+      any_readable = true;
+    }
+    if (ApplyReadRule(shape, *b, who.name, blocks, true) != ReadVerdict::kAllowed) {
+      all_readable = false;
+    }
   }
   if (!matched) return Decision::Deny("'" + Printable(filter) + "' matches no imchat topic");
   if (shared) {
@@ -229,11 +219,11 @@ bool FilterCoversInbox(std::string_view filter, std::string_view me) {
   if (!inner || !IsValidFilter(*inner)) return false;
   // A sender level of '+' (or a '#' at or above it) matches every sender; the
   // probe name below stands for "any sender" and cannot be a user name.
-  std::string probe = "im/user/" + std::string(me) + "/";
+  const std::string probe = UserTopic(me, "x");
   auto f = SplitLevels(*inner);
   if (f.size() > 4) return false;
   if (f.size() == 4 && f[3] != "+" && f[3] != "#") return false;
-  return TopicMatches(*inner, probe + "x");
+  return TopicMatches(*inner, probe);
 }
 
 }  // namespace imchat

@@ -1,5 +1,8 @@
 // The topic ACL of topics.md as pure decisions (no broker types): who may
-// publish, read and subscribe what. Matching is by topic level, never by prefix.
+// publish, read and subscribe what, and where a will may go. The per-kind
+// publish and read rules are the rows of topic_table.h; this file applies
+// them (one read rule serves both CanRead and CanSubscribe). Matching is by
+// topic level, never by prefix.
 #ifndef IMCHAT_CORE_ACL_H_
 #define IMCHAT_CORE_ACL_H_
 
@@ -32,6 +35,12 @@ struct AclView {
 // A publish by `who` to `topic` (a topic name) as the client sent it, before the
 // broker rewrites im/all and im/user/<to>. Retained chat messages are refused.
 Decision CanPublish(const Actor& who, std::string_view topic, bool retain, const AclView& view);
+
+// A will (last-will message) of `who` to `topic`: CanPublish's rules, and for a
+// user only their own broadcast topic im/all/<me>, since the broker does not
+// stamp the sender of a will. The plugin treats a publish from a connection it
+// no longer tracks, or one it is taking over, as a will.
+Decision CanPublishWill(const Actor& who, std::string_view topic, bool retain, const AclView& view);
 
 // Delivery of a message on `topic` to `who` (checked per subscriber).
 Decision CanRead(const Actor& who, std::string_view topic, const AclView& view);

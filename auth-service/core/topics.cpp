@@ -1,5 +1,7 @@
 #include "topics.h"
 
+#include <iterator>
+
 #include "names.h"
 
 namespace imchat {
@@ -18,22 +20,50 @@ std::vector<std::string_view> SplitLevels(std::string_view topic) {
   }
 }
 
+const TopicShape* ShapeOf(TopicKind kind) {
+  const auto i = static_cast<std::size_t>(kind);
+  return i < std::size(kTopicShapes) ? &kTopicShapes[i] : nullptr;
+}
+
+namespace {
+
+// ShapeOf indexes the table by kind, so the rows must be in TopicKind order
+// (the rows' levels are checked by tests/unit/names_topics_test.cpp).
+constexpr bool RowsInKindOrder() {
+  for (std::size_t i = 0; i < std::size(kTopicShapes); ++i) {
+    if (static_cast<std::size_t>(kTopicShapes[i].kind) != i) return false;
+  }
+  return std::size(kTopicShapes) == static_cast<std::size_t>(TopicKind::kOther);
+}
+static_assert(RowsInKindOrder(), "kTopicShapes: one row per TopicKind, in enum order");
+
+// Whether the literal levels of `shape` fit `levels` (`more`: the topic has
+// further levels beyond the array). Name levels are checked by the caller.
+bool LiteralsFit(const TopicShape& shape, const std::string_view* levels, std::size_t count,
+                 bool more) {
+  for (std::size_t i = 0; i < shape.count; ++i) {
+    if (shape.levels[i] == kRestLevels) return true;
+    if (i >= count) return false;
+    if (shape.levels[i] != kNameLevel && shape.levels[i] != levels[i]) return false;
+  }
+  return count == shape.count && !more;
+}
+
+}  // namespace
+
 ParsedTopic ParseTopic(std::string_view topic) {
   ParsedTopic out;
   if (topic.empty()) return out;
-  if (topic[0] == '$') {
-    const std::string_view first = topic.substr(0, topic.find('/'));
-    if (first == "$CONTROL") out.kind = TopicKind::kControl;
-    if (first == "$SYS") out.kind = TopicKind::kSys;
-    return out;
-  }
   // Called several times per message by the broker plugin: levels go into a
-  // fixed array (no contract topic has more than 4), not a vector.
-  constexpr std::size_t kMaxLevels = 4;
-  std::string_view levels[kMaxLevels];
+  // fixed array, not a vector, and the rows are scanned in place.
+  std::string_view levels[kMaxTopicLevels];
   std::size_t count = 0;
+  bool more = false;
   for (std::size_t start = 0;;) {
-    if (count == kMaxLevels) return out;  // more levels than any contract topic
+    if (count == kMaxTopicLevels) {
+      more = true;  // only a row ending in kRestLevels can still match
+      break;
+    }
     const std::size_t slash = topic.find('/', start);
     if (slash == std::string_view::npos) {
       levels[count++] = topic.substr(start);
@@ -42,34 +72,33 @@ ParsedTopic ParseTopic(std::string_view topic) {
     levels[count++] = topic.substr(start, slash - start);
     start = slash + 1;
   }
-  if (levels[0] != "im" || count < 2) return out;
-  const std::string_view area = levels[1];
-  const std::size_t n = count;
-  // Every level after the area is a user name; a bad name makes the topic kOther.
-  for (std::size_t i = 2; i < n; ++i) {
-    if (!IsValidUserName(levels[i])) return out;
+  for (const TopicShape& shape : kTopicShapes) {
+    if (!LiteralsFit(shape, levels, count, more)) continue;
+    // Rows do not overlap: this is the only candidate, and a bad name makes the topic kOther.
+    int names = 0;
+    for (std::size_t i = 0; i < shape.count && i < count; ++i) {
+      if (shape.levels[i] != kNameLevel) continue;
+      if (!IsValidUserName(levels[i])) return out;
+      (names++ == 0 ? out.first : out.second) = std::string(levels[i]);
+    }
+    out.kind = shape.kind;
+    return out;
   }
-  auto set = [&](TopicKind kind) {
-    out.kind = kind;
-    if (n > 2) out.first = std::string(levels[2]);
-    if (n > 3) out.second = std::string(levels[3]);
-  };
-  if (area == "all") {
-    if (n == 2) set(TopicKind::kAll);
-    if (n == 3) set(TopicKind::kAllFrom);
-  } else if (area == "user") {
-    if (n == 3) set(TopicKind::kUserTo);
-    if (n == 4) set(TopicKind::kUserToFrom);
-  } else if (n == 3) {
-    if (area == "presence") set(TopicKind::kPresence);
-    if (area == "login") set(TopicKind::kLogin);
-    if (area == "logout") set(TopicKind::kLogout);
-    if (area == "cmd") set(TopicKind::kCmd);
-    if (area == "svc") set(TopicKind::kSvc);
-  } else if (n == 2) {
-    if (area == "online") set(TopicKind::kOnline);
-    if (area == "sessions") set(TopicKind::kSessions);
-    if (area == "archive") set(TopicKind::kArchive);
+  return out;
+}
+
+std::string BuildTopic(TopicKind kind, std::string_view first, std::string_view second) {
+  const TopicShape* shape = ShapeOf(kind);
+  std::string out;
+  if (!shape) return out;
+  int names = 0;
+  for (std::size_t i = 0; i < shape->count; ++i) {
+    if (i > 0) out += '/';
+    if (shape->levels[i] == kNameLevel) {
+      out += names++ == 0 ? first : second;
+    } else {
+      out += shape->levels[i];
+    }
   }
   return out;
 }
@@ -103,16 +132,16 @@ bool TopicMatches(std::string_view filter, std::string_view topic) {
   return i == t.size();
 }
 
-std::string UserToTopic(std::string_view to) { return "im/user/" + std::string(to); }
-std::string InboxFilter(std::string_view me) { return "im/user/" + std::string(me) + "/+"; }
-std::string AllTopic(std::string_view sender) { return "im/all/" + std::string(sender); }
+std::string UserToTopic(std::string_view to) { return BuildTopic(TopicKind::kUserTo, to); }
+std::string InboxFilter(std::string_view me) { return BuildTopic(TopicKind::kUserToFrom, me, "+"); }
+std::string AllTopic(std::string_view sender) { return BuildTopic(TopicKind::kAllFrom, sender); }
 std::string UserTopic(std::string_view to, std::string_view sender) {
-  return "im/user/" + std::string(to) + "/" + std::string(sender);
+  return BuildTopic(TopicKind::kUserToFrom, to, sender);
 }
-std::string PresenceTopic(std::string_view name) { return "im/presence/" + std::string(name); }
-std::string LoginTopic(std::string_view name) { return "im/login/" + std::string(name); }
-std::string LogoutTopic(std::string_view name) { return "im/logout/" + std::string(name); }
-std::string CmdTopic(std::string_view name) { return "im/cmd/" + std::string(name); }
-std::string SvcTopic(std::string_view name) { return "im/svc/" + std::string(name); }
+std::string PresenceTopic(std::string_view name) { return BuildTopic(TopicKind::kPresence, name); }
+std::string LoginTopic(std::string_view name) { return BuildTopic(TopicKind::kLogin, name); }
+std::string LogoutTopic(std::string_view name) { return BuildTopic(TopicKind::kLogout, name); }
+std::string CmdTopic(std::string_view name) { return BuildTopic(TopicKind::kCmd, name); }
+std::string SvcTopic(std::string_view name) { return BuildTopic(TopicKind::kSvc, name); }
 
 }  // namespace imchat

@@ -1,4 +1,5 @@
-// The topic contract (see topics.md): parsing a topic name into what it means.
+// The topic contract (see topics.md): parsing a topic name into what it means,
+// and building topic names and filters. Both follow the rows of topic_table.h.
 // Matching is always by topic level, never by string prefix.
 #ifndef IMCHAT_CORE_TOPICS_H_
 #define IMCHAT_CORE_TOPICS_H_
@@ -7,25 +8,9 @@
 #include <string_view>
 #include <vector>
 
-namespace imchat {
+#include "topic_table.h"
 
-enum class TopicKind {
-  kAll,         // im/all                       (user publishes; broker stamps the sender)
-  kAllFrom,     // im/all/<sender>
-  kUserTo,      // im/user/<to>                 (user publishes; broker stamps the sender)
-  kUserToFrom,  // im/user/<to>/<sender>
-  kPresence,    // im/presence/<name>           (retained, service only)
-  kOnline,      // im/online                    (retained, service only)
-  kLogin,       // im/login/<name>              (plugin -> service)
-  kLogout,      // im/logout/<name>             (plugin -> service)
-  kSessions,    // im/sessions                  (plugin -> service, snapshot of connections)
-  kArchive,     // im/archive                   (plugin -> service, chat messages and commands)
-  kCmd,         // im/cmd/<name>                (user -> service)
-  kSvc,         // im/svc/<name>                (service -> user)
-  kControl,     // $CONTROL/...                 (broker control topics)
-  kSys,         // $SYS/...
-  kOther,       // anything else, including malformed im/ topics
-};
+namespace imchat {
 
 struct ParsedTopic {
   TopicKind kind = TopicKind::kOther;
@@ -33,9 +18,9 @@ struct ParsedTopic {
   std::string second;  // <sender> for kUserToFrom
 };
 
-// Parses a concrete topic name (no wildcards). Names are checked with
-// IsValidUserName; a topic with a bad name, a wildcard, an empty level or extra
-// levels is kOther.
+// Parses a concrete topic name (no wildcards) by the rows of kTopicShapes.
+// Names are checked with IsValidUserName; a topic with a bad name, a wildcard,
+// an empty level or extra levels is kOther. Allocates only the names it returns.
 ParsedTopic ParseTopic(std::string_view topic);
 
 // Splits on '/' keeping empty levels ("a//b" -> {"a","","b"}).
@@ -48,7 +33,11 @@ bool TopicMatches(std::string_view filter, std::string_view topic);
 // True when `filter` is a syntactically valid MQTT subscription filter.
 bool IsValidFilter(std::string_view filter);
 
-// Topic builders.
+// The topic of `kind`'s row with its name levels filled from the left with
+// `first` and `second` (a name of "+" makes it a filter). Not for kOther.
+std::string BuildTopic(TopicKind kind, std::string_view first = {}, std::string_view second = {});
+
+// Topic builders (BuildTopic of one row each).
 inline constexpr const char* kAllTopic = "im/all";                    // publish: to everyone
 std::string UserToTopic(std::string_view to);                         // im/user/<to> (publish)
 std::string AllTopic(std::string_view sender);                        // im/all/<sender>

@@ -34,16 +34,14 @@ bool UserTable::AddHashed(const std::string& name, const Pbkdf2Hash& hash) {
   return users_.emplace(name, Entry{std::nullopt, hash}).second;
 }
 
-UsersResult ParseUsers(std::string_view text, std::string_view file_label,
-                       std::string_view service_user) {
-  UsersResult result;
+Result<UserTable> ParseUsers(std::string_view text, std::string_view file_label,
+                             std::string_view service_user) {
   UserTable table;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::size_t line_no = 0;
   std::size_t pos = 0;
   auto fail = [&](const std::string& what) {
-    result.error = std::string(file_label) + ":" + std::to_string(line_no) + ": " + what;
-    return result;
+    return Status::Error(std::string(file_label) + ":" + std::to_string(line_no) + ": " + what);
   };
   while (pos < text.size()) {
     ++line_no;
@@ -88,33 +86,22 @@ UsersResult ParseUsers(std::string_view text, std::string_view file_label,
       table.AddPlain(std::string(name), std::string(secret));
     }
   }
-  result.table = std::move(table);
-  return result;
+  return table;
 }
 
-UsersResult LoadUsersFile(const std::string& path, std::string_view service_user) {
+Result<UserTable> LoadUsersFile(const std::string& path, std::string_view service_user) {
   std::string label = path;
   std::size_t slash = label.rfind('/');
   if (slash != std::string::npos) label = label.substr(slash + 1);
   struct stat st;
   if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    UsersResult result;
-    result.error = label + ": '" + path + "' is not a regular file";
-    return result;
+    return Status::Error(label + ": '" + path + "' is not a regular file");
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    UsersResult result;
-    result.error = label + ": cannot read '" + path + "': " + std::strerror(errno);
-    return result;
-  }
+  if (!in) return Status::Error(label + ": cannot read '" + path + "': " + std::strerror(errno));
   std::ostringstream buf;
   buf << in.rdbuf();
-  if (in.bad()) {
-    UsersResult result;
-    result.error = label + ": read error on '" + path + "'";
-    return result;
-  }
+  if (in.bad()) return Status::Error(label + ": read error on '" + path + "'");
   return ParseUsers(buf.str(), label, service_user);
 }
 

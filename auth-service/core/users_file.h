@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "password.h"
+#include "status.h"
 
 namespace imchat {
 
@@ -42,21 +43,14 @@ class UserTable {
   std::map<std::string, Entry, std::less<>> users_;
 };
 
-// Either a table or the first error ("<file>:<line>: <what>").
-struct UsersResult {
-  std::optional<UserTable> table;
-  std::string error;
-  bool ok() const { return table.has_value(); }
-};
-
-// Parses users.txt text. `file_label` names the file in errors (e.g. "users.txt");
-// `service_user` is refused as a chat user name.
-UsersResult ParseUsers(std::string_view text, std::string_view file_label,
-                       std::string_view service_user);
+// Parses users.txt text into a table, or the first error ("<file>:<line>: <what>"). `file_label`
+// names the file in errors (e.g. "users.txt"); `service_user` is refused as a chat user name.
+Result<UserTable> ParseUsers(std::string_view text, std::string_view file_label,
+                             std::string_view service_user);
 
 // Reads and parses the file at `path`; an unreadable file is an error too.
 // Errors are labelled with the file's base name.
-UsersResult LoadUsersFile(const std::string& path, std::string_view service_user);
+Result<UserTable> LoadUsersFile(const std::string& path, std::string_view service_user);
 
 }  // namespace imchat
 

@@ -16,8 +16,11 @@ const std::vector<CommandSpec>& AllCommands() {
       {"unblock", "unblock <user>", "undo block"},
       {"blocked", "blocked", "the users you block"},
       {"history", "history <user>|all [n]",
-       "the last n (default 20, at most 500) messages between you and <user>, or broadcasts"},
-      {"nick", "nick <display name>", "set your display name (1-64 characters); alone, clear it"},
+       "the last n (default " + std::to_string(kDefaultHistory) + ", at most " +
+           std::to_string(kMaxHistory) + ") messages between you and <user>, or broadcasts"},
+      {"nick", "nick <display name>",
+       "set your display name (1-" + std::to_string(kMaxDisplayChars) +
+           " characters); alone, clear it"},
   };
   return kCommands;
 }
@@ -170,11 +173,11 @@ Command ParseCommand(std::string_view line) {
     want_args(0, 0);
   } else if (verb == "since") {
     if (want_args(1, 1)) {
-      constexpr std::int64_t kMaxSeconds = 10LL * 365 * 24 * 3600;
-      if (!ParseCount(words[1], kMaxSeconds, &cmd.seconds)) {
+      if (!ParseCount(words[1], kMaxSinceSeconds, &cmd.seconds)) {
         cmd.error = "'" + Printable(words[1], 40) + "' is not a number of seconds; " + Usage(verb);
-      } else if (cmd.seconds > kMaxSeconds) {
-        cmd.error = "at most " + std::to_string(kMaxSeconds) + " seconds";
+      } else if (cmd.seconds > kMaxSinceSeconds) {
+        cmd.error = "since: at most " + std::to_string(kMaxSinceSeconds) + " seconds (" +
+                    std::to_string(kMaxSinceSeconds / 86400) + " days); " + Usage(verb);
       }
     }
   } else if (verb == "block" || verb == "unblock") {

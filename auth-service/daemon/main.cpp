@@ -11,16 +11,14 @@
 #include "runner.h"
 
 int main(int argc, char** argv) {
-  imchat::DaemonOptions options;
-  std::string error =
-      imchat::ParseDaemonOptions(std::vector<std::string>(argv + 1, argv + argc), &options);
-  if (error == "help") {
+  auto options = imchat::ParseDaemonOptions(std::vector<std::string>(argv + 1, argv + argc));
+  if (!options.ok()) {
+    std::fprintf(stderr, "imchat-service: %s\n%s", options.message().c_str(), imchat::kDaemonUsage);
+    return 2;
+  }
+  if (options->show_help) {
     std::fputs(imchat::kDaemonUsage, stdout);
     return 0;
   }
-  if (!error.empty()) {
-    std::fprintf(stderr, "imchat-service: %s\n%s", error.c_str(), imchat::kDaemonUsage);
-    return 2;
-  }
-  return imchat::RunDaemon(options);
+  return imchat::RunDaemon(*options);
 }

@@ -13,7 +13,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <mutex>
+
+#include "topics.h"
 
 namespace imchat {
 
@@ -99,13 +102,16 @@ void MosquittoLink::Connect() {
 void MosquittoLink::SubscribeAll() {
   // Chat messages and commands arrive batched on the archive stream
   // (archive_stream.h), not on their own topics.
-  static const std::vector<std::string> kFilters = {"im/login/+", "im/logout/+", "im/sessions",
-                                                    "im/archive"};
+  static const std::vector<std::string> kFilters = {LoginTopic("+"), LogoutTopic("+"),
+                                                    kSessionsTopic, kArchiveTopic};
   // Versions before the archive stream subscribed the chat and command topics
   // in this same persistent session; the broker keeps such subscriptions.
   // What they queued still arrives (and is handled, service.cpp); no more after this.
-  static const char* const kOldFilters[] = {"im/all/+", "im/user/+/+", "im/cmd/+"};
-  mosquitto_unsubscribe_multiple(mosq_, nullptr, 3, const_cast<char* const*>(kOldFilters), nullptr);
+  static const std::string kOldFilters[] = {kAllFilter, UserTopic("+", "+"), CmdTopic("+")};
+  const char* old_filters[std::size(kOldFilters)];
+  for (std::size_t i = 0; i < std::size(kOldFilters); ++i) old_filters[i] = kOldFilters[i].c_str();
+  mosquitto_unsubscribe_multiple(mosq_, nullptr, static_cast<int>(std::size(kOldFilters)),
+                                 const_cast<char* const*>(old_filters), nullptr);
   subscribes_left_ = kFilters.size();
   subscribe_failed_ = false;
   // no_local: the service's own replays and notices must not come back to it.

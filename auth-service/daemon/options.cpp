@@ -16,20 +16,27 @@ bool ParseInt(const std::string& s, long lo, long hi, int* out) {
 }
 }  // namespace
 
-std::string ParseDaemonOptions(const std::vector<std::string>& args, DaemonOptions* o) {
+Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
+  DaemonOptions options;
+  DaemonOptions* o = &options;  // (the fields are set through one short name)
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--log-text") {
       o->log_text = true;
       continue;
     }
-    if (a == "--help" || a == "-h") return "help";
-    if (i + 1 >= args.size()) return "option '" + a + "' needs a value or is unknown";
+    if (a == "--help" || a == "-h") {
+      o->show_help = true;
+      return options;
+    }
+    if (i + 1 >= args.size())
+      return Status::Error("option '" + a + "' needs a value or is unknown");
     const std::string& v = args[++i];
     if (a == "--host") {
       o->host = v;
     } else if (a == "--port") {
-      if (!ParseInt(v, 1, 65535, &o->port)) return "--port: '" + v + "' is not a port (1-65535)";
+      if (!ParseInt(v, 1, 65535, &o->port))
+        return Status::Error("--port: '" + v + "' is not a port (1-65535)");
     } else if (a == "--users") {
       o->users_file = v;
     } else if (a == "--data") {
@@ -42,23 +49,23 @@ std::string ParseDaemonOptions(const std::vector<std::string>& args, DaemonOptio
       o->client_id = v;
     } else if (a == "--idle-timeout") {
       if (!ParseInt(v, 0, 100000000, &o->idle_timeout_s)) {
-        return "--idle-timeout: '" + v + "' is not a number of seconds";
+        return Status::Error("--idle-timeout: '" + v + "' is not a number of seconds");
       }
     } else if (a == "--history-limit") {
       if (!ParseInt(v, 1, 100000, &o->history_limit)) {
-        return "--history-limit: '" + v + "' is not a count (1-100000)";
+        return Status::Error("--history-limit: '" + v + "' is not a count (1-100000)");
       }
     } else {
-      return "unknown option '" + a + "'";
+      return Status::Error("unknown option '" + a + "'");
     }
   }
-  if (o->users_file.empty()) return "--users is required";
-  if (o->data_dir.empty()) return "--data is required";
-  if (o->service_user.empty()) return "--service-user is required";
-  if (o->service_password_file.empty()) return "--service-password-file is required";
-  if (o->host.empty()) return "--host is empty";
-  if (o->client_id.empty()) return "--client-id is empty";
-  return "";
+  if (o->users_file.empty()) return Status::Error("--users is required");
+  if (o->data_dir.empty()) return Status::Error("--data is required");
+  if (o->service_user.empty()) return Status::Error("--service-user is required");
+  if (o->service_password_file.empty()) return Status::Error("--service-password-file is required");
+  if (o->host.empty()) return Status::Error("--host is empty");
+  if (o->client_id.empty()) return Status::Error("--client-id is empty");
+  return options;
 }
 
 }  // namespace imchat

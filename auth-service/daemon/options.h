@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "limits.h"
+#include "status.h"
+
 namespace imchat {
 
 struct DaemonOptions {
@@ -17,7 +20,8 @@ struct DaemonOptions {
   std::string client_id = "imchat-service";
   int idle_timeout_s = 0;
   bool log_text = false;
-  int history_limit = 500;
+  int history_limit = kMaxHistory;
+  bool show_help = false;  // --help: print kDaemonUsage and run nothing
 };
 
 inline constexpr const char* kDaemonUsage =
@@ -25,8 +29,9 @@ inline constexpr const char* kDaemonUsage =
     "                      --service-password-file FILE [--client-id ID] [--idle-timeout SECONDS]\n"
     "                      [--log-text] [--history-limit N]\n";
 
-// Parses argv (without argv[0]). Returns "" on success, else the error text.
-std::string ParseDaemonOptions(const std::vector<std::string>& args, DaemonOptions* out);
+// Parses argv (without argv[0]): the options, or an error naming the option
+// at fault. With --help the result has show_help set and nothing else checked.
+Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args);
 
 }  // namespace imchat
 

@@ -9,14 +9,15 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 
 #include "event_queue.h"
 #include "mosquitto_link.h"
+#include "secret_file.h"
 #include "server_log.h"
 #include "service.h"
 #include "store.h"
 #include "user_list.h"
+#include "users_reload.h"
 
 namespace imchat {
 
@@ -34,43 +35,6 @@ std::int64_t MonoMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-struct FileStamp {
-  bool ok = false;
-  ino_t ino = 0;
-  off_t size = 0;
-  std::int64_t mtime_ns = 0;
-  bool operator!=(const FileStamp& o) const {
-    return ok != o.ok || ino != o.ino || size != o.size || mtime_ns != o.mtime_ns;
-  }
-};
-
-FileStamp Stamp(const std::string& path) {
-  FileStamp s;
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0) {
-    s.ok = true;
-    s.ino = st.st_ino;
-    s.size = st.st_size;
-    s.mtime_ns = std::int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-  }
-  return s;
-}
-
-bool ReadPassword(const std::string& path, std::string* out, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = "cannot read the service password file " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::getline(in, *out);
-  while (!out->empty() && (out->back() == '\r' || out->back() == ' ')) out->pop_back();
-  if (out->empty()) {
-    *error = "the service password file " + path + " is empty";
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -101,15 +65,16 @@ int RunDaemon(const DaemonOptions& o) {
                  std::strerror(errno));
     return 1;
   }
-  std::string error;
-  std::string password;
-  if (!ReadPassword(o.service_password_file, &password, &error)) {
-    log.Log("error: " + error);
+  Result<std::string> password = ReadSecretFile(o.service_password_file);
+  if (!password.ok()) {
+    log.Log("error: " + password.message());
     return 1;
   }
-  std::set<std::string, std::less<>> users;
-  if (!LoadUserNames(o.users_file, o.service_user, &users, &error)) {
-    log.Log("error: " + error);
+  std::string error;
+  UsersReloader users_reloader(o.users_file, o.service_user);
+  Result<UserTable> users = users_reloader.Load();
+  if (!users.ok()) {
+    log.Log("error: " + users.message());
     return 1;
   }
   std::string db_path = o.data_dir + "/imchat.db";
@@ -120,38 +85,36 @@ int RunDaemon(const DaemonOptions& o) {
     return 1;
   }
   log.Log("started: broker " + o.host + ":" + std::to_string(o.port) + ", database " + db_path +
-          ", " + std::to_string(users.size()) + " users");
+          ", " + std::to_string(users->size()) + " users");
 
   // From here on the loop below flushes the log after every batch.
   log.set_buffered(true);
   EventQueue events;
-  MosquittoLink link({o.host, o.port, o.client_id, o.service_user, password, 10}, events);
+  MosquittoLink link({o.host, o.port, o.client_id, o.service_user, *password, 10}, events);
   ServiceOptions so;
   so.idle_timeout_s = o.idle_timeout_s;
   so.log_text = o.log_text;
   so.history_limit = o.history_limit;
   Service service(*store, link, log, NowMs, so);
-  service.SetUsers(users);
+  service.SetUsers(NamesOf(*users));
   service.on_ready = [&log] { log.Raw("imchat-service: ready"); };
 
-  FileStamp users_stamp = Stamp(o.users_file);
-  std::int64_t next_users_check = MonoMs() + 1000;
   bool connecting = false;
   bool connected = false;
   bool subscribing = false;
   std::int64_t next_attempt = 0;
   int backoff_ms = 200;
 
-  auto reload_users = [&](const char* why) {
-    std::set<std::string, std::less<>> fresh;
-    std::string err;
-    if (LoadUserNames(o.users_file, o.service_user, &fresh, &err)) {
-      log.Log(std::string("users reloaded (") + why + "): " + std::to_string(fresh.size()) +
-              " users");
-      service.SetUsers(std::move(fresh));
-    } else {
-      log.Log("error: users reload failed, keeping the previous list: " + err);
+  // The same reload policy as the plugin's (users_reload.h), so both keep or
+  // replace their tables together.
+  auto apply_users = [&](Result<UserTable> fresh, const char* why) {
+    if (!fresh.ok()) {
+      log.Log("error: " + fresh.message());
+      return;
     }
+    log.Log(std::string("users reloaded (") + why + "): " + std::to_string(fresh->size()) +
+            " users");
+    service.SetUsers(NamesOf(*fresh));
   };
 
   std::int64_t last_commit = 0;
@@ -237,21 +200,13 @@ int RunDaemon(const DaemonOptions& o) {
         } else {
           log.Log("error: " + reopened.message());
         }
-        reload_users("SIGHUP");
-        users_stamp = Stamp(o.users_file);
+        apply_users(users_reloader.Reload("SIGHUP"), "SIGHUP");
       } else {
         log.Log(std::string("shutting down on ") + (sig == SIGINT ? "SIGINT" : "SIGTERM"));
         running = false;
       }
     }
-    if (MonoMs() >= next_users_check) {
-      next_users_check = MonoMs() + 1000;
-      FileStamp now = Stamp(o.users_file);
-      if (now != users_stamp) {
-        users_stamp = now;
-        reload_users("file changed");
-      }
-    }
+    if (auto fresh = users_reloader.Tick()) apply_users(std::move(*fresh), "the file changed");
   }
   service.EndBatch();
   link.Disconnect();

@@ -3,7 +3,6 @@
 #include "acl.h"
 #include "imchat_plugin.h"
 #include "names.h"
-#include "topics.h"
 
 namespace imchat::plugin {
 
@@ -36,14 +35,11 @@ int OnAclCheck(int event, void* event_data, void* userdata) {
   AclView view{&state.blocks};
   Decision d;
   if (ed->access == MOSQ_ACL_WRITE) {
-    d = CanPublish(actor, ed->topic, ed->retain, view);
-    // A client we no longer track, or one being taken over, is going away: this is its will, which
-    // may only go to the user's own broadcast topic (no stamping happens for wills).
+    // A client we no longer track, or one being taken over, is going away: this is its will.
     const Connection* conn = FindConnection(state, ed->client);
-    if (d.allowed && !actor.service && (!conn || !conn->logout_reason.empty()) &&
-        ed->topic != AllTopic(actor.name)) {
-      d = Decision::Deny("a will may only be sent to " + AllTopic(actor.name));
-    }
+    const bool will = !conn || !conn->logout_reason.empty();
+    d = will ? CanPublishWill(actor, ed->topic, ed->retain, view)
+             : CanPublish(actor, ed->topic, ed->retain, view);
   } else if (ed->access == MOSQ_ACL_READ) {
     d = CanRead(actor, ed->topic, view);
   } else {

@@ -31,6 +31,7 @@ extern "C" {
 #include "lockout.h"
 #include "session_owners.h"
 #include "users_file.h"
+#include "users_reload.h"
 
 namespace imchat::plugin {
 
@@ -110,11 +111,8 @@ struct State {
   // them with "stored"), oldest first, at most kMaxPending.
   std::deque<ArchiveRecord> pending;
   Outbound outbound;
-  // users.txt change detection (TICK): at most one stat per second.
-  std::time_t last_users_check = 0;
-  std::time_t users_mtime = 0;
-  long long users_mtime_ns = 0;
-  long long users_size = -1;
+  // users.txt loading and its reload policy (core/users_reload.h), shared with the daemon.
+  std::unique_ptr<UsersReloader> users_reloader;
 };
 
 // --- helpers (sessions.cpp)
@@ -185,8 +183,9 @@ void ForgetStored(State& state, const std::vector<std::string>& ids);
 bool InCleanDisconnect();
 bool CanTellCleanDisconnect();
 
-// --- reload.cpp: re-reads users.txt; kicks removed users. False keeps the old table.
-bool ReloadUsers(State& state, const char* why);
+// --- reload.cpp: installs a table users_reloader produced, or logs why the old one stays;
+// kicks users no longer listed. False keeps the old table.
+bool ApplyUsers(State& state, Result<UserTable> loaded, const char* why);
 
 // --- session_store.cpp: the session owners file. Load: false (logged) when the file
 // exists but cannot be read or is invalid; a missing file is an empty table. Save writes

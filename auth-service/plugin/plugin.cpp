@@ -11,10 +11,10 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "imchat_plugin.h"
 #include "names.h"
+#include "secret_file.h"
 #include "topics.h"
 
 using imchat::plugin::State;
@@ -93,26 +93,6 @@ bool ParseOptions(mosquitto_opt* raw, int count, imchat::plugin::Options* opts) 
   return true;
 }
 
-bool ReadServicePassword(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: cannot read the service password file '%s': %s",
-                         path.c_str(), std::strerror(errno));
-    return false;
-  }
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) {
-    mosquitto_log_printf(MOSQ_LOG_ERR,
-                         "imchat: the service password file '%s' has an empty first line",
-                         path.c_str());
-    return false;
-  }
-  *out = line;
-  return true;
-}
-
 }  // namespace
 
 extern "C" {
@@ -129,21 +109,20 @@ int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier, void** userdata,
   auto state = std::make_unique<State>();
   state->id = identifier;
   if (!ParseOptions(options, option_count, &state->options)) return MOSQ_ERR_INVAL;
-  if (!ReadServicePassword(state->options.service_password_file, &state->service_password)) {
+  auto password = imchat::ReadSecretFile(state->options.service_password_file);
+  if (!password.ok()) {
+    mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: %s", password.message().c_str());
     return MOSQ_ERR_INVAL;
   }
-  auto users = imchat::LoadUsersFile(state->options.users_file, state->options.service_user);
+  state->service_password = std::move(*password);
+  state->users_reloader = std::make_unique<imchat::UsersReloader>(state->options.users_file,
+                                                                  state->options.service_user);
+  auto users = state->users_reloader->Load();
   if (!users.ok()) {
-    mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: invalid users file: %s", users.error.c_str());
+    mosquitto_log_printf(MOSQ_LOG_ERR, "imchat: invalid users file: %s", users.message().c_str());
     return MOSQ_ERR_INVAL;
   }
-  state->users = std::move(*users.table);
-  struct stat st;
-  if (stat(state->options.users_file.c_str(), &st) == 0) {
-    state->users_mtime = st.st_mtim.tv_sec;
-    state->users_mtime_ns = st.st_mtim.tv_nsec;
-    state->users_size = st.st_size;
-  }
+  state->users = std::move(*users);
   state->lockout = std::make_unique<imchat::Lockout>(&state->clock, state->options.max_failures,
                                                      state->options.lockout_seconds);
   if (!imchat::plugin::LoadSessionOwners(*state)) return MOSQ_ERR_INVAL;

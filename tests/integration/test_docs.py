@@ -24,8 +24,8 @@ def placeholders(text):
 
 def topic_patterns():
     """The topic shapes named in the TopicKind comments, e.g. 'im/user/<to>/<sender>'."""
-    enum = re.search(r"enum class TopicKind \{(.*?)\};", read("auth-service", "core", "topics.h"),
-                     re.S).group(1)
+    enum = re.search(r"enum class TopicKind \{(.*?)\};",
+                     read("auth-service", "core", "topic_table.h"), re.S).group(1)
     return re.findall(r"//\s*((?:im/|\$)[^\s]*)", enum)
 
 
@@ -85,6 +85,55 @@ class TopicsMdCoversTheCode(unittest.TestCase):
         for t in svc_message_types():
             with self.subTest(type=t):
                 self.assertTrue(f'"type":"{t}"' in self.doc, f"im/svc type {t} is not in topics.md")
+
+
+def limits():
+    """name -> value of each constant in auth-service/core/limits.h (the one list of limits)."""
+    header = read("auth-service", "core", "limits.h")
+    found = {}
+    for name, expr in re.findall(r"inline constexpr [\w:]+ (k\w+) = ([^;]+);", header):
+        expr = re.sub(r"(\d+)LL\b", r"\1", expr)
+        if not re.fullmatch(r"[\d\s*+()]+", expr):
+            raise ValueError(f"limits.h: {name} = {expr} is not a plain arithmetic expression")
+        found[name] = eval(expr)  # digits and * + ( ) only, checked above
+    return found
+
+
+class DocsStateTheLimitsOfLimitsH(unittest.TestCase):
+    """Each number topics.md and mosquitto.conf state is the one in core/limits.h."""
+
+    def setUp(self):
+        self.limits = limits()
+        self.doc = read("topics.md")
+
+    def test_limits_h_has_every_limit(self):
+        for name in ("kMaxNameChars", "kMaxDisplayChars", "kMaxPayloadBytes", "kMaxCommandBytes",
+                     "kDefaultHistory", "kMaxHistory", "kMaxSinceSeconds"):
+            self.assertIn(name, self.limits)
+
+    def test_broker_message_size_limit_is_the_payload_limit(self):
+        conf = read("mosquitto.conf")
+        value = re.search(r"^message_size_limit (\d+)$", conf, re.M)
+        self.assertIsNotNone(value, "mosquitto.conf sets no message_size_limit")
+        self.assertEqual(int(value.group(1)), self.limits["kMaxPayloadBytes"])
+
+    def test_topics_md_states_the_limits(self):
+        lim = self.limits
+        self.assertEqual(lim["kMaxPayloadBytes"] % 1024, 0)
+        stated = [
+            f"Payloads are limited to {lim['kMaxPayloadBytes'] // 1024} KiB",
+            f"at most {lim['kMaxPayloadBytes'] // 1024} KiB; command lines at most "
+            f"{lim['kMaxCommandBytes']} bytes",
+            f"n defaults to {lim['kDefaultHistory']}, at most {lim['kMaxHistory']}",
+            f"`history`: at most {lim['kMaxHistory']} messages per request",
+            f"display names (`nick`) 1-{lim['kMaxDisplayChars']} printable characters",
+            f"1-{lim['kMaxNameChars']} characters of",
+            f"`since`: at most {lim['kMaxSinceSeconds']} seconds "
+            f"({lim['kMaxSinceSeconds'] // 86400} days)",
+        ]
+        for text in stated:
+            with self.subTest(text=text):
+                self.assertIn(text, self.doc)
 
 
 if __name__ == "__main__":

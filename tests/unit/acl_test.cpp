@@ -232,3 +232,43 @@ TEST_CASE("inbox coverage: filters matching im/user/<me>/<anyone>", "[unit]") {
     CHECK(imchat::FilterCoversInbox(c.filter, "alice") == c.covers);
   }
 }
+
+TEST_CASE("will: a user's will goes only to their own broadcast topic", "[unit]") {
+  imchat::BlockSet blocks;
+  imchat::AclView view{&blocks};
+  imchat::Actor alice{"alice", false}, svc{"svc", true};
+  CHECK(imchat::CanPublishWill(alice, "im/all/alice", false, view).allowed);
+  // Allowed as ordinary publishes (the broker stamps them), refused as wills (it does not).
+  for (const char* topic : {"im/all", "im/user/bob", "im/cmd/alice"}) {
+    INFO(topic);
+    CHECK(imchat::CanPublish(alice, topic, false, view).allowed);
+    auto d = imchat::CanPublishWill(alice, topic, false, view);
+    CHECK_FALSE(d.allowed);
+    CHECK(d.reason.find("im/all/alice") != std::string::npos);
+  }
+  // A will is still a publish: others' topics and retained chat stay refused.
+  CHECK_FALSE(imchat::CanPublishWill(alice, "im/all/bob", false, view).allowed);
+  CHECK_FALSE(imchat::CanPublishWill(alice, "im/all/alice", true, view).allowed);
+  // The service's wills follow its publish rights.
+  CHECK(imchat::CanPublishWill(svc, "im/presence/alice", true, view).allowed);
+}
+
+TEST_CASE("read and subscribe follow one read rule per topic kind", "[unit]") {
+  // For each readable concrete topic, the exact filter is granted, and vice versa,
+  // with and without blocks.
+  imchat::BlockSet blocks;
+  blocks.Add("alice", "bob");
+  imchat::AclView view{&blocks};
+  for (const char* who : {"alice", "bob", "carol"}) {
+    imchat::Actor actor{who, false};
+    for (const char* topic :
+         {"im/all/alice", "im/all/bob", "im/user/alice/bob", "im/user/bob/carol",
+          "im/user/carol/alice", "im/presence/alice", "im/presence/bob", "im/presence/carol",
+          "im/online", "im/svc/alice", "im/svc/carol", "im/login/alice", "im/cmd/alice", "im/all",
+          "im/sessions"}) {
+      INFO(who << " " << topic);
+      CHECK(imchat::CanRead(actor, topic, view).allowed ==
+            imchat::CanSubscribe(actor, topic, view).allowed);
+    }
+  }
+}

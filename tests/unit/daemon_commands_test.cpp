@@ -82,3 +82,18 @@ TEST_CASE("the command table lists every command once", "[unit]") {
     CHECK(imchat::UnknownCommandText("x").find(c.name) != std::string::npos);
   }
 }
+
+TEST_CASE("since: the one maximum is kMaxSinceSeconds, and the error names it", "[unit]") {
+  const std::string max = std::to_string(imchat::kMaxSinceSeconds);
+  CHECK(imchat::kMaxSinceSeconds == 365LL * 24 * 3600);
+  auto at_max = imchat::ParseCommand("since " + max);
+  CHECK(at_max.error.empty());
+  CHECK(at_max.seconds == imchat::kMaxSinceSeconds);
+  // One second more (the daemon used to allow ten years) is refused.
+  for (std::string over :
+       {std::to_string(imchat::kMaxSinceSeconds + 1), std::to_string(10LL * 365 * 24 * 3600)}) {
+    INFO(over);
+    auto cmd = imchat::ParseCommand("since " + over);
+    CHECK(cmd.error.find("at most " + max + " seconds (365 days)") != std::string::npos);
+  }
+}

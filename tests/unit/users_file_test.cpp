@@ -9,7 +9,7 @@ const char* kErinHash =
     "$7$101$eKzP0V51fcxK0qb5$L360s4i2Zumvqu1HsAST/"
     "Hh7HqFxvYJ7AkCLQ9yp0kONkVZcrMMnh0Ws5SPpR7gt7H7OYhQo4TmxO8DgXF7O6A==";
 
-imchat::UsersResult Parse(const std::string& text) {
+imchat::Result<imchat::UserTable> Parse(const std::string& text) {
   return imchat::ParseUsers(text, "users.txt", "imchat-service");
 }
 
@@ -20,22 +20,22 @@ TEST_CASE("users.txt: plain and hash lines, comments, blanks, CRLF, BOM", "[unit
                      "  bob   two words  \n\t# indented comment\nerin:" + kErinHash + "\n";
   auto r = Parse(text);
   REQUIRE(r.ok());
-  CHECK(r.table->Names() == std::vector<std::string>{"alice", "bob", "erin"});
-  CHECK(r.table->Verify("alice", "wonderland"));
-  CHECK_FALSE(r.table->Verify("alice", "wonderland\r"));
-  CHECK_FALSE(r.table->Verify("alice", "Wonderland"));
-  CHECK(r.table->Verify("bob", "two words"));
-  CHECK(r.table->Verify("erin", "erin-secret"));
-  CHECK_FALSE(r.table->Verify("erin", "erin-secreT"));
-  CHECK_FALSE(r.table->Verify("zed", ""));
-  CHECK(r.table->Contains("erin"));
-  CHECK_FALSE(r.table->Contains("eri"));
+  CHECK(r->Names() == std::vector<std::string>{"alice", "bob", "erin"});
+  CHECK(r->Verify("alice", "wonderland"));
+  CHECK_FALSE(r->Verify("alice", "wonderland\r"));
+  CHECK_FALSE(r->Verify("alice", "Wonderland"));
+  CHECK(r->Verify("bob", "two words"));
+  CHECK(r->Verify("erin", "erin-secret"));
+  CHECK_FALSE(r->Verify("erin", "erin-secreT"));
+  CHECK_FALSE(r->Verify("zed", ""));
+  CHECK(r->Contains("erin"));
+  CHECK_FALSE(r->Contains("eri"));
 }
 
 TEST_CASE("users.txt: an empty file is an empty table", "[unit]") {
   auto r = Parse("");
   REQUIRE(r.ok());
-  CHECK(r.table->size() == 0);
+  CHECK(r->size() == 0);
 }
 
 TEST_CASE("users.txt: errors name the file, the line and the problem", "[unit]") {
@@ -64,13 +64,13 @@ TEST_CASE("users.txt: errors name the file, the line and the problem", "[unit]")
     INFO(c.text.substr(0, 80));
     auto r = Parse(c.text);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error.rfind(c.error, 0) == 0);
-    INFO(r.error);
+    CHECK(r.message().rfind(c.error, 0) == 0);
+    INFO(r.message());
   }
 }
 
 TEST_CASE("users.txt: a missing file is a clear error", "[unit]") {
   auto r = imchat::LoadUsersFile("/nonexistent-dir/users.txt", "imchat-service");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error.find("users.txt: cannot read") == 0);
+  CHECK(r.message().find("users.txt: cannot read") == 0);
 }
