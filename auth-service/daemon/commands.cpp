@@ -18,6 +18,8 @@ const std::vector<CommandSpec>& AllCommands() {
       {"history", "history <user>|all [n]",
        "the last n (default 20, at most 500) messages between you and <user>, or broadcasts"},
       {"nick", "nick <display name>", "set your display name (1-64 characters); alone, clear it"},
+      {"users", "users [page]",
+       "every user, with display name, online or last seen; 100 a page, sorted by name"},
   };
   return kCommands;
 }
@@ -191,6 +193,15 @@ Command ParseCommand(std::string_view line) {
           cmd.count = n > kMaxHistory ? kMaxHistory : static_cast<int>(n);
         }
       }
+    }
+  } else if (verb == "users") {
+    // Any page number that fits is accepted here; the executor knows how
+    // many pages there are and says so for one past the end.
+    constexpr std::int64_t kMaxPage = 1'000'000'000;
+    if (want_args(0, 1) && args == 1 &&
+        (!ParseCount(words[1], kMaxPage, &cmd.page) || cmd.page < 1)) {
+      cmd.error =
+          "'" + Printable(words[1], 40) + "' is not a page number (1 or more); " + Usage(verb);
     }
   } else if (verb == "nick") {
     std::size_t start = line.find_first_not_of(' ');
