@@ -90,6 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(cmd.count >= 1 && cmd.count <= imchat::kMaxHistory, "history count out of range", line);
   }
   if (cmd.verb == "since") Check(cmd.seconds >= 0, "negative since", line);
+  if (cmd.verb == "users") Check(cmd.page >= 1, "users page below 1", line);
   if (cmd.verb == "nick") {
     Check(cmd.display.size() <= imchat::kMaxDisplayChars * 4, "display name too long", line);
     for (unsigned char c : cmd.display) Check(c >= 0x20 && c != 0x7f, "control byte in nick", line);
