@@ -183,8 +183,11 @@ void ChatState::OnFetchedUsers(const json& reply, std::int64_t page) {
     roster_.Seen(name);
     ++fetched_users_;
   }
+  // The page bound holds even against a server that claims endless pages
+  // of nothing.
   const std::int64_t pages = detail::JsonInt(reply, "pages").value_or(0);
-  if (page < pages && fetched_users_ < kMaxFetchedUsers) {
+  const std::int64_t max_pages = static_cast<std::int64_t>(kMaxFetchedUsers) / kUsersPageSize;
+  if (page < pages && page < max_pages && fetched_users_ < kMaxFetchedUsers) {
     follow_ups_.push_back(AskUsersPage(page + 1));
   }
 }

@@ -76,7 +76,8 @@ class ChatState {
   // Starts fetching every user's name for tab completion (interactive mode):
   // `users` page by page, quietly (no lines; AwaitingReplies() leaves them
   // out). Each reply asks for the next page through TakeFollowUps(), until
-  // the last page, an error or kMaxFetchedUsers names.
+  // the last page, an error, kMaxFetchedUsers names or as many pages as
+  // those names fill (kUsersPageSize a page).
   static constexpr std::size_t kMaxFetchedUsers = 10000;
   std::vector<Outgoing> FetchUsers();
   // What the state wants published because of messages received (the next

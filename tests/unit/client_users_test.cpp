@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client_state_util.h"
+#include "limits.h"
 
 using namespace client_state_test;  // NOLINT(build/namespaces): test helpers
 using imchat::client::Outgoing;
@@ -111,6 +112,16 @@ TEST_CASE("client users: the fetch stops at an error and at 10,000 names", "[uni
   }
   CHECK(page == static_cast<int>(ChatState::kMaxFetchedUsers) / per_page);
   CHECK(big.KnownUsers().size() == ChatState::kMaxFetchedUsers);
+  // A server claiming endless pages of nobody gets at most the pages 10,000 names fill.
+  ChatState endless("alice");
+  endless.FetchUsers();
+  int asked = 1;
+  while (asked < 1000) {
+    Receive(endless, UsersReply(asked, 1000000, 100000000, {}));
+    if (endless.TakeFollowUps().empty()) break;
+    ++asked;
+  }
+  CHECK(asked == static_cast<int>(ChatState::kMaxFetchedUsers) / imchat::kUsersPageSize);
   // Names that are not user names are not offered.
   ChatState odd("alice");
   odd.FetchUsers();
