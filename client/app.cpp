@@ -94,13 +94,15 @@ int RunChat(AppOptions options) {
   int signal_fd = InstallSignals();
   ChatState state(user);
   std::unique_ptr<Console> console;
-  if (isatty(STDIN_FILENO) == 1) {
+  const bool interactive = isatty(STDIN_FILENO) == 1;
+  if (interactive) {
     console =
         MakeEditConsole([&state] { return state.KnownUsers(); }, ColorWanted(options.no_color));
   } else {
     console = MakeLineConsole(STDIN_FILENO);
   }
-  ChatLoop loop(std::move(session), std::move(console), state, signal_fd);
+  // Only a person at a terminal completes names; a script needs no address book.
+  ChatLoop loop(std::move(session), std::move(console), state, signal_fd, interactive);
   return loop.Run();
 }
 

@@ -49,11 +49,12 @@ bool IsPrivate(const Outgoing& out) { return ParseTopic(out.topic).kind == Topic
 }  // namespace
 
 ChatLoop::ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console,
-                   ChatState& state, int signal_fd)
+                   ChatState& state, int signal_fd, bool fetch_users)
     : session_(std::move(session)),
       console_(std::move(console)),
       state_(state),
-      signal_fd_(signal_fd) {}
+      signal_fd_(signal_fd),
+      fetch_users_(fetch_users) {}
 
 void ChatLoop::Show(const Line& line) {
   RenderOptions options;
@@ -69,6 +70,9 @@ void ChatLoop::Error(const std::string& text) { Show(MakeLine(Line::Kind::kError
 int ChatLoop::Run() {
   Info("connected to " + session_->Address() + " as " + state_.me());
   console_->SetPrompt(state_.Prompt());
+  if (fetch_users_) {
+    for (const Outgoing& out : state_.FetchUsers()) Send(out);
+  }
   hint_at_ = Clock::now() + kHintFallback;
   while (!done_) {
     pollfd fds[3];
@@ -221,6 +225,7 @@ void ChatLoop::HandleEvents() {
           Show(line);
           if (!hint_shown_ && (line.away || service)) hint_at_ = Clock::now() + kHintQuiet;
         }
+        for (const Outgoing& out : state_.TakeFollowUps()) Send(out);
         break;
       }
       case SessionEvent::Kind::kPublished: {

@@ -29,9 +29,10 @@ class ChatLoop {
   static constexpr std::size_t kWindow = 64;
 
   // `session` is connected and subscribed; `signal_fd` becomes readable on
-  // SIGINT/SIGTERM (-1: none).
+  // SIGINT/SIGTERM (-1: none). `fetch_users`: fetch every user's name for
+  // tab completion after login (ChatState::FetchUsers; interactive mode).
   ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console, ChatState& state,
-           int signal_fd);
+           int signal_fd, bool fetch_users = false);
 
   // Runs until the user quits or a fatal error; returns the exit code.
   int Run();
@@ -58,6 +59,7 @@ class ChatLoop {
   std::unique_ptr<Console> console_;
   ChatState& state_;
   int signal_fd_;
+  bool fetch_users_;
 
   bool connected_ = true;
   std::map<std::uint64_t, Outgoing> inflight_;  // handed to Paho, no PUBACK yet

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "limits.h"
+#include "names.h"
 #include "reply_format.h"
 #include "topics.h"
 
@@ -41,6 +42,8 @@ std::string CommandLine(const Input& in) {
       return "who";
     case Verb::kSince:
       return "since " + std::to_string(in.seconds);
+    case Verb::kUsers:
+      return "users " + std::to_string(in.page);
     case Verb::kBlock:
       return "block " + in.user;
     case Verb::kUnblock:
@@ -119,6 +122,10 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
     case Verb::kMsg:
       if (!too_big(input.text)) send_private(input.user, input.text);
       return action;
+    case Verb::kAll:
+      // To everyone whatever the /query target: the habit of /toall, /broadcast.
+      if (!too_big(input.text)) action.publish.push_back({kAllTopic, input.text, ""});
+      return action;
     case Verb::kQuery: {
       query_ = input.user;
       std::string text = "back to the room: what you type goes to everyone";
@@ -131,9 +138,7 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
     case Verb::kHelp:
       for (const CommandInfo& c : ClientCommands()) {
         if (!input.text.empty() && input.text != c.name) continue;
-        std::string text = std::string(c.usage) + "  " + std::string(c.help);
-        if (!c.alias.empty()) text += " (alias /" + std::string(c.alias) + ")";
-        action.lines.push_back(MakeLine(Line::Kind::kInfo, now_ms, text));
+        action.lines.push_back(MakeLine(Line::Kind::kInfo, now_ms, HelpLine(c)));
       }
       return action;
     case Verb::kQuit:
@@ -143,8 +148,48 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
       break;
   }
   action.publish.push_back({CmdTopic(me_), CommandLine(input), ""});
-  outbox_.SendCommand({input.verb, input.user, input.seconds});
+  outbox_.SendCommand({input.verb, input.user, input.seconds, input.page});
   return action;
+}
+
+Outgoing ChatState::AskUsersPage(std::int64_t page) {
+  PendingCommand command{Verb::kUsers, "", 0, page};
+  command.quiet = true;
+  outbox_.SendCommand(command);
+  return {CmdTopic(me_), "users " + std::to_string(page), ""};
+}
+
+std::vector<Outgoing> ChatState::FetchUsers() {
+  fetched_users_ = 0;
+  return {AskUsersPage(1)};
+}
+
+std::vector<Outgoing> ChatState::TakeFollowUps() {
+  std::vector<Outgoing> out;
+  out.swap(follow_ups_);
+  return out;
+}
+
+void ChatState::OnFetchedUsers(const json& reply, std::int64_t page) {
+  // An error (an old server without `users`, a database fault) just ends the
+  // fetch: completion then offers the names seen, as before.
+  if (!detail::JsonBool(reply, "ok").value_or(false)) return;
+  auto users = reply.find("users");
+  if (users == reply.end() || !users->is_array()) return;
+  for (const json& u : *users) {
+    const std::string name = JsonString(u, "user");
+    if (fetched_users_ >= kMaxFetchedUsers) return;
+    if (!IsValidUserName(name)) continue;
+    roster_.Seen(name);
+    ++fetched_users_;
+  }
+  // The page bound holds even against a server that claims endless pages
+  // of nothing.
+  const std::int64_t pages = detail::JsonInt(reply, "pages").value_or(0);
+  const std::int64_t max_pages = static_cast<std::int64_t>(kMaxFetchedUsers) / kUsersPageSize;
+  if (page < pages && page < max_pages && fetched_users_ < kMaxFetchedUsers) {
+    follow_ups_.push_back(AskUsersPage(page + 1));
+  }
 }
 
 std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now_ms) {
@@ -227,6 +272,10 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
     context.now_ms = now_ms;
     context.utc = utc_;
     if (std::optional<PendingCommand> sent = outbox_.TakeCommand(JsonString(j, "cmd"))) {
+      if (sent->quiet) {
+        OnFetchedUsers(j, sent->page);
+        return {};
+      }
       context.user = sent->user;
       context.seconds = sent->seconds;
     }

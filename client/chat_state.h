@@ -9,6 +9,7 @@
 #define IMCHAT_CLIENT_CHAT_STATE_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,10 +67,22 @@ class ChatState {
   // command replies formatted from their structured fields, notices.
   std::vector<Line> OnMessage(const Incoming& message, std::int64_t now_ms);
 
-  // Names for tab completion: everyone seen in presence or messages, sorted.
+  // Names for tab completion: everyone seen in presence or messages or
+  // fetched by FetchUsers(), sorted.
   std::vector<std::string> KnownUsers() const { return roster_.KnownUsers(); }
   // Names online now, sorted.
   std::vector<std::string> OnlineUsers() const { return roster_.OnlineUsers(); }
+
+  // Starts fetching every user's name for tab completion (interactive mode):
+  // `users` page by page, quietly (no lines; AwaitingReplies() leaves them
+  // out). Each reply asks for the next page through TakeFollowUps(), until
+  // the last page, an error, kMaxFetchedUsers names or as many pages as
+  // those names fill (kUsersPageSize a page).
+  static constexpr std::size_t kMaxFetchedUsers = 10000;
+  std::vector<Outgoing> FetchUsers();
+  // What the state wants published because of messages received (the next
+  // page of a fetch); the owner sends these after each OnMessage().
+  std::vector<Outgoing> TakeFollowUps();
 
   // How many answers are still expected: command replies on im/svc/<me> plus
   // private messages without any delivery status yet (a `queued` status
@@ -84,12 +97,16 @@ class ChatState {
  private:
   std::vector<Line> OnService(const Incoming& message, std::int64_t now_ms);
   std::vector<Line> OnStatus(const DeliveryStatus& s, std::int64_t now_ms);
+  Outgoing AskUsersPage(std::int64_t page);
+  void OnFetchedUsers(const nlohmann::json& reply, std::int64_t page);
 
   std::string me_;
   std::string query_;
   Roster roster_;
   Outbox outbox_;
   RecentIds recent_;
+  std::vector<Outgoing> follow_ups_;
+  std::size_t fetched_users_ = 0;
   bool utc_ = false;
 };
 

@@ -154,11 +154,12 @@ class EditConsole : public Console {
     std::string word(text);
     if (start == 0 && !word.empty() && word[0] == '/') {
       for (const auto& c : ClientCommands()) {
-        for (std::string_view name : {c.name, c.alias}) {
-          if (name.empty()) continue;
+        auto offer = [&word](std::string_view name) {
           std::string full = "/" + std::string(name);
           if (full.compare(0, word.size(), word) == 0) candidates.push_back(full);
-        }
+        };
+        offer(c.name);
+        for (std::string_view alias : c.aliases) offer(alias);
       }
     } else if (active != nullptr && active->names_) {
       for (const auto& name : active->names_()) {

@@ -58,7 +58,10 @@ Input BadName(std::string_view name) {
 
 const CommandInfo* FindCommand(std::string_view word) {
   for (const CommandInfo& c : ClientCommands()) {
-    if (word == c.name || (!c.alias.empty() && word == c.alias)) return &c;
+    if (word == c.name) return &c;
+    for (std::string_view alias : c.aliases) {
+      if (word == alias) return &c;
+    }
   }
   return nullptr;
 }
@@ -90,6 +93,25 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
       if (!IsValidUserName(user)) return BadName(user);
       in.user = std::string(user);
       in.text = std::string(text);
+      return in;
+    }
+    case Verb::kAll: {
+      std::string_view text = TrimLeft(rest);
+      if (text.empty()) return Usage(info, "needs a text");
+      in.text = std::string(text);
+      return in;
+    }
+    case Verb::kUsers: {
+      std::string_view word = NextWord(&rest);
+      if (!rest.empty()) return Usage(info, "takes at most one page number");
+      if (!word.empty()) {
+        std::int64_t page = 0;
+        auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), page);
+        if (ec != std::errc() || end != word.data() + word.size() || page < 1) {
+          return Usage(info, "takes a page number of 1 or more");
+        }
+        in.page = page;
+      }
       return in;
     }
     case Verb::kQuery: {
@@ -177,23 +199,58 @@ const std::vector<CommandInfo>& ClientCommands() {
   static const std::string history_help = "the last n (default " + std::to_string(kDefaultHistory) +
                                           ", at most " + std::to_string(kMaxHistory) +
                                           ") messages with a user, or broadcasts";
+  static const std::string users_help = "every user: display name, online or last seen (" +
+                                        std::to_string(kUsersPageSize) + " a page)";
   static const std::vector<CommandInfo> commands = {
-      {"msg", "to", "/msg <user> <text>", "send a private message", Verb::kMsg},
-      {"query", "", "/query [<user>]", "send what you type to one user (no user: back to the room)",
+      {"msg",
+       {"to", "message", "whisper"},
+       "/msg <user> <text>",
+       "send a private message",
+       Verb::kMsg},
+      {"all",
+       {"toall", "broadcast"},
+       "/all <text>",
+       "send a message to everyone, also in a /query",
+       Verb::kAll},
+      {"query",
+       {},
+       "/query [<user>]",
+       "send what you type to one user (no user: back to the room)",
        Verb::kQuery},
-      {"who", "", "/who", "list who is online", Verb::kWho},
-      {"since", "", "/since <duration>", "who was online in the last 90s, 5m, 2h, 1d or 1h30m",
+      {"who", {"list", "whoelse"}, "/who", "list who is online", Verb::kWho},
+      {"since",
+       {"whoelsesince"},
+       "/since <duration>",
+       "who was online in the last 90s, 5m, 2h, 1d or 1h30m",
        Verb::kSince},
-      {"block", "", "/block <user>", "no messages or presence between you and a user",
+      {"users", {}, "/users [page]", users_help, Verb::kUsers},
+      {"block",
+       {},
+       "/block <user>",
+       "no messages or presence between you and a user",
        Verb::kBlock},
-      {"unblock", "", "/unblock <user>", "undo /block", Verb::kUnblock},
-      {"blocked", "", "/blocked", "list the users you block", Verb::kBlocked},
-      {"history", "", "/history <user>|all [n]", history_help, Verb::kHistory},
-      {"nick", "", "/nick [<name>]", "set your display name (none: clear it)", Verb::kNick},
-      {"help", "", "/help [command]", "list the commands, or explain one", Verb::kHelp},
-      {"quit", "", "/quit", "leave the chat (also Ctrl-D)", Verb::kQuit},
+      {"unblock", {}, "/unblock <user>", "undo /block", Verb::kUnblock},
+      {"blocked", {}, "/blocked", "list the users you block", Verb::kBlocked},
+      {"history", {}, "/history <user>|all [n]", history_help, Verb::kHistory},
+      {"nick", {}, "/nick [<name>]", "set your display name (none: clear it)", Verb::kNick},
+      {"help", {}, "/help [command]", "list the commands, or explain one", Verb::kHelp},
+      {"quit", {"exit", "logout"}, "/quit", "leave the chat (also Ctrl-D)", Verb::kQuit},
   };
   return commands;
+}
+
+std::string HelpLine(const CommandInfo& info) {
+  // The usage begins with "/<name>"; the aliases go right after the name.
+  std::string line = "/" + std::string(info.name);
+  if (!info.aliases.empty()) {
+    line += " (";
+    for (std::size_t i = 0; i < info.aliases.size(); ++i) {
+      line += (i == 0 ? "/" : ", /") + std::string(info.aliases[i]);
+    }
+    line += ")";
+  }
+  return line + std::string(info.usage.substr(info.name.size() + 1)) + "  " +
+         std::string(info.help);
 }
 
 Input ParseInput(std::string_view line) {

@@ -1,5 +1,5 @@
 // What the user types: one line of input becomes a chat message or a client
-// command. The table of commands is data (name, alias, usage, help), shared by
+// command. The table of commands is data (name, aliases, usage, help), shared by
 // the parser, /help and tab completion. Pure functions; no I/O.
 #ifndef IMCHAT_CLIENT_INPUT_H_
 #define IMCHAT_CLIENT_INPUT_H_
@@ -13,29 +13,35 @@
 namespace imchat::client {
 
 enum class Verb {
-  kMsg,      // /msg <user> <text>   (alias /to)
+  kMsg,      // /msg <user> <text>   (aliases /to, /message, /whisper)
+  kAll,      // /all <text>          (aliases /toall, /broadcast): to everyone, also in a /query
   kQuery,    // /query [<user>]      (no user: back to the room)
-  kWho,      // /who
-  kSince,    // /since <duration>
+  kWho,      // /who                 (aliases /list, /whoelse)
+  kSince,    // /since <duration>    (alias /whoelsesince)
+  kUsers,    // /users [page]        every user, a page at a time
   kBlock,    // /block <user>
   kUnblock,  // /unblock <user>
   kBlocked,  // /blocked
   kHistory,  // /history <user>|all [n]
   kNick,     // /nick [<display name>]  (none: clear)
   kHelp,     // /help [command]
-  kQuit,     // /quit
+  kQuit,     // /quit                (aliases /exit, /logout)
 };
 
 struct CommandInfo {
-  std::string_view name;   // without the slash, e.g. "msg"
-  std::string_view alias;  // "" or e.g. "to"
-  std::string_view usage;  // e.g. "/msg <user> <text>"
-  std::string_view help;   // one sentence
+  std::string_view name;                  // without the slash, e.g. "msg"
+  std::vector<std::string_view> aliases;  // other names typed from habit, e.g. "to"
+  std::string_view usage;                 // e.g. "/msg <user> <text>"
+  std::string_view help;                  // one sentence
   Verb verb;
 };
 
 // Every client command, in the order /help lists them.
 const std::vector<CommandInfo>& ClientCommands();
+
+// The /help line of a command: its name with the aliases beside it, the rest
+// of the usage, the help, e.g. "/who (/list, /whoelse)  list who is online".
+std::string HelpLine(const CommandInfo& info);
 
 // One parsed line of input.
 struct Input {
@@ -48,9 +54,10 @@ struct Input {
   Kind kind = Kind::kEmpty;
   Verb verb = Verb::kHelp;
   std::string user;          // msg/query/block/unblock target; history: a user or "all"
-  std::string text;          // kText and msg: the message; nick: the display name; help: topic
+  std::string text;          // kText, msg, all: the message; nick: the display name; help: topic
   std::int64_t seconds = 0;  // since
   int count = 20;            // history n (1-500)
+  std::int64_t page = 1;     // users
   std::string error;         // kError: e.g. "unknown command '/frob'; type /help for the list"
 };
 

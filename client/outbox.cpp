@@ -1,6 +1,8 @@
 // Matching statuses and replies to what was sent (outbox.h).
 #include "outbox.h"
 
+#include <algorithm>
+
 namespace imchat::client {
 
 namespace {
@@ -35,6 +37,12 @@ std::string Outbox::SendPrivate(const std::string& to, const std::string& text) 
 void Outbox::SendCommand(PendingCommand command) {
   commands_.push_back(std::move(command));
   if (commands_.size() > kPendingCommands) commands_.pop_front();
+}
+
+std::size_t Outbox::Awaiting() const {
+  auto loud = std::count_if(commands_.begin(), commands_.end(),
+                            [](const PendingCommand& c) { return !c.quiet; });
+  return awaiting_status_.size() + static_cast<std::size_t>(loud);
 }
 
 std::optional<PendingCommand> Outbox::TakeCommand(const std::string& name) {

@@ -32,6 +32,10 @@ struct PendingCommand {
   Verb verb;
   std::string user;          // block/unblock/history target
   std::int64_t seconds = 0;  // since
+  std::int64_t page = 0;     // users
+  // Sent by the client on its own (the address book fetched for tab
+  // completion): its reply shows nothing and nobody waits for it.
+  bool quiet = false;
 };
 
 class Outbox {
@@ -51,8 +55,9 @@ class Outbox {
   // forgets it and any older ones whose replies never came; nullopt if none.
   std::optional<PendingCommand> TakeCommand(const std::string& name);
 
-  // Private messages without a status yet plus commands without a reply.
-  std::size_t Awaiting() const { return awaiting_status_.size() + commands_.size(); }
+  // Private messages without a status yet plus commands without a reply
+  // (quiet ones aside: non-interactive mode must not wait for them).
+  std::size_t Awaiting() const;
 
  private:
   std::string ref_prefix_;

@@ -102,6 +102,36 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
   return lines;
 }
 
+// One line per user, then "page 1 of 3 (250 users); /users 2 for more".
+std::vector<Line> FormatUsers(const json& reply, const ReplyContext& context) {
+  std::vector<Line> lines;
+  RenderOptions times;
+  times.now_ms = context.now_ms;
+  times.utc = context.utc;
+  const json* users = Field(reply, "users");
+  if (users && users->is_array()) {
+    for (const json& u : *users) {
+      std::string state = "never seen";
+      if (JsonBool(u, "hidden").value_or(false)) {
+        state = "presence hidden (one of you blocks the other)";
+      } else if (JsonBool(u, "online").value_or(false)) {
+        state = "online";
+      } else if (std::optional<std::int64_t> seen = JsonInt(u, "last_seen")) {
+        state = "last seen " + FormatTime(*seen, times);
+      }
+      lines.push_back(InfoLine(NameWithDisplay(u) + ": " + state, context.now_ms));
+    }
+  }
+  const std::int64_t page = JsonInt(reply, "page").value_or(1);
+  const std::int64_t pages = JsonInt(reply, "pages").value_or(1);
+  const std::int64_t total = JsonInt(reply, "total").value_or(0);
+  std::string footer = "page " + std::to_string(page) + " of " + std::to_string(pages) + " (" +
+                       std::to_string(total) + (total == 1 ? " user)" : " users)");
+  if (page < pages) footer += "; /users " + std::to_string(page + 1) + " for more";
+  lines.push_back(InfoLine(footer, context.now_ms));
+  return lines;
+}
+
 }  // namespace
 
 std::string JsonString(const json& j, const char* key, const std::string& fallback) {
@@ -172,6 +202,7 @@ std::vector<Line> FormatReply(const json& reply, const ReplyContext& context) {
                  context.now_ms)};
   }
   if (cmd == "history") return FormatHistory(reply, context);
+  if (cmd == "users") return FormatUsers(reply, context);
   if (cmd == "help") {
     const json* commands = Field(reply, "commands");
     if (commands && commands->is_array() && !commands->empty()) {

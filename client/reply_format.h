@@ -35,7 +35,8 @@ struct ReplyContext {
 
 // The lines for one `{"type":"reply",...}` object: ok:false gives one kError
 // line, who/since/blocked/block/unblock/nick one kInfo line, history a header
-// and one line per message, help one line per command; anything else shows
+// and one line per message, help one line per command, users one line per
+// user and a footer with the page; anything else shows
 // the reply's `text`.
 std::vector<Line> FormatReply(const nlohmann::json& reply, const ReplyContext& context);
 

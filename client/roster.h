@@ -1,8 +1,8 @@
 // Who the client knows about: presence (online or not, from im/presence/<user>,
 // the im/online list and the welcome), display names, and every name seen in
-// presence or messages (for tab completion). Presence changes that are news
-// (not retained copies, not my own) become join/leave/nick lines.
-// Not thread-safe: one thread owns it (through ChatState).
+// presence or messages, and every name of the address book (for tab completion). Presence changes
+// that are news (not retained copies, not my own) become join/leave/nick lines. Not thread-safe:
+// one thread owns it (through ChatState).
 #ifndef IMCHAT_CLIENT_ROSTER_H_
 #define IMCHAT_CLIENT_ROSTER_H_
 
@@ -21,7 +21,7 @@ class Roster {
  public:
   explicit Roster(std::string me) : me_(std::move(me)) {}
 
-  // A name seen in a message.
+  // A name seen in a message, or listed by the service's `users`.
   void Seen(const std::string& name) { known_.insert(name); }
   // The display name of `name`, "" when none.
   std::string Display(const std::string& name) const;

@@ -105,6 +105,12 @@ void CheckParse(std::string_view line) {
       Check(imchat::IsValidUserName(in.user), "bad /msg user", line);
       Check(!in.text.empty(), "empty /msg text", line);
       break;
+    case Verb::kAll:
+      Check(!in.text.empty(), "empty /all text", line);
+      break;
+    case Verb::kUsers:
+      Check(in.page >= 1, "users page below 1", line);
+      break;
     case Verb::kBlock:
     case Verb::kUnblock:
       Check(imchat::IsValidUserName(in.user), "bad block user", line);

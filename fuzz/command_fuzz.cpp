@@ -92,6 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (cmd.verb == "since") {
     Check(cmd.seconds >= 0 && cmd.seconds <= imchat::kMaxSinceSeconds, "since out of range", line);
   }
+  if (cmd.verb == "users") Check(cmd.page >= 1, "users page below 1", line);
   if (cmd.verb == "nick") {
     Check(cmd.display.size() <= imchat::kMaxDisplayChars * 4, "display name too long", line);
     for (unsigned char c : cmd.display) Check(c >= 0x20 && c != 0x7f, "control byte in nick", line);

@@ -23,6 +23,9 @@ inline constexpr int kDefaultHistory = 20;
 inline constexpr int kMaxHistory = 500;
 // `since <seconds>`: the longest look-back (365 days).
 inline constexpr std::int64_t kMaxSinceSeconds = 365LL * 24 * 3600;
+// `users [page]`: users per page of the address book. A page of the longest
+// names and display names stays far below kMaxPayloadBytes (about 40 KiB).
+inline constexpr int kUsersPageSize = 100;
 
 }  // namespace imchat
 

@@ -1,6 +1,8 @@
 // Executing parsed commands against the service's state (topics.md, "Commands").
 #include "command_executor.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 namespace imchat {
@@ -129,6 +131,7 @@ json CommandExecutor::Run(const std::string& me, const Command& cmd) {
     j["messages"] = messages;
     return j;
   }
+  if (v == "users") return Users(me, cmd, now);
   if (v == "nick") {
     presence_.table().SetDisplay(me, cmd.display);
     presence_.Changed(me);
@@ -138,6 +141,64 @@ json CommandExecutor::Run(const std::string& me, const Command& cmd) {
     return j;
   }
   return Error(cmd, UnknownCommandText(v));
+}
+
+json CommandExecutor::Users(const std::string& me, const Command& cmd, std::int64_t now) const {
+  // Everything comes from memory (users.txt's names, the presence table
+  // seeded from the database at start), so a page costs no query.
+  const std::int64_t total = static_cast<std::int64_t>(users_.size());
+  const std::int64_t pages =
+      std::max<std::int64_t>(1, (total + kUsersPageSize - 1) / kUsersPageSize);
+  if (cmd.page > pages) {
+    return Error(cmd, "page " + std::to_string(cmd.page) +
+                          " is past the end: " + std::to_string(total) + " users make " +
+                          std::to_string(pages) + (pages == 1 ? " page" : " pages") +
+                          "; try 'users " + std::to_string(pages) + "'");
+  }
+  const std::int64_t first = (cmd.page - 1) * kUsersPageSize;
+  auto it = users_.begin();
+  std::advance(it, first);
+  json users = json::array();
+  std::vector<std::string> names;
+  for (; it != users_.end() && names.size() < static_cast<std::size_t>(kUsersPageSize); ++it) {
+    const std::string& u = *it;
+    names.push_back(u);
+    const PresenceEntry* e = presence_.table().Find(u);
+    // Presence between two users who block each other stays hidden, as in
+    // who and since; the name itself is no secret (users.txt decides it).
+    if (u != me && Hidden(me, u)) {
+      users.push_back({{"user", u},
+                       {"display", ""},
+                       {"online", false},
+                       {"last_seen", nullptr},
+                       {"hidden", true}});
+      continue;
+    }
+    const bool online = e != nullptr && e->online;
+    json last_seen = nullptr;  // never logged in
+    if (online) {
+      last_seen = now;
+    } else if (e != nullptr && e->last_seen > 0) {
+      last_seen = e->last_seen;
+    }
+    users.push_back({{"user", u},
+                     {"display", e != nullptr ? e->display : ""},
+                     {"online", online},
+                     {"last_seen", last_seen}});
+  }
+  std::string text = "No users.";
+  if (!names.empty()) {
+    text = "Users " + std::to_string(first + 1) + "-" +
+           std::to_string(first + static_cast<std::int64_t>(names.size())) + " of " +
+           std::to_string(total) + " (page " + std::to_string(cmd.page) + " of " +
+           std::to_string(pages) + "): " + Join(names);
+  }
+  json j = Ok(cmd, text);
+  j["page"] = cmd.page;
+  j["pages"] = pages;
+  j["total"] = total;
+  j["users"] = users;
+  return j;
 }
 
 }  // namespace imchat

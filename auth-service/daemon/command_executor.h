@@ -1,6 +1,6 @@
 // Runs a parsed command (commands.h) for a user and builds its reply, as
 // topics.md ("Commands") describes each one: help, who, since, block,
-// unblock, blocked, history, nick. block/unblock also change the block set
+// unblock, blocked, history, nick, users. block/unblock also change the block set
 // and tell the plugin; nick publishes the new presence. A database read that
 // fails is refused with a reply that says so (and a server.log line).
 #ifndef IMCHAT_DAEMON_COMMAND_EXECUTOR_H_
@@ -34,6 +34,9 @@ class CommandExecutor {
   bool Hidden(const std::string& viewer, const std::string& user) const {
     return blocks_.EitherBlocks(viewer, user);
   }
+
+  // The `users [page]` reply: a page of users.txt's names, sorted.
+  nlohmann::json Users(const std::string& me, const Command& cmd, std::int64_t now) const;
 
   ServiceEnv env_;
   PresencePublisher& presence_;

@@ -21,6 +21,9 @@ const std::vector<CommandSpec>& AllCommands() {
       {"nick", "nick <display name>",
        "set your display name (1-" + std::to_string(kMaxDisplayChars) +
            " characters); alone, clear it"},
+      {"users", "users [page]",
+       "every user, with display name, online or last seen; " + std::to_string(kUsersPageSize) +
+           " a page, sorted by name"},
   };
   return kCommands;
 }
@@ -194,6 +197,15 @@ Command ParseCommand(std::string_view line) {
           cmd.count = n > kMaxHistory ? kMaxHistory : static_cast<int>(n);
         }
       }
+    }
+  } else if (verb == "users") {
+    // Any page number that fits is accepted here; the executor knows how
+    // many pages there are and says so for one past the end.
+    constexpr std::int64_t kMaxPage = 1'000'000'000;
+    if (want_args(0, 1) && args == 1 &&
+        (!ParseCount(words[1], kMaxPage, &cmd.page) || cmd.page < 1)) {
+      cmd.error =
+          "'" + Printable(words[1], 40) + "' is not a page number (1 or more); " + Usage(verb);
     }
   } else if (verb == "nick") {
     std::size_t start = line.find_first_not_of(' ');

@@ -30,6 +30,7 @@ struct Command {
   std::int64_t seconds = 0;     // since
   int count = kDefaultHistory;  // history n
   std::string display;          // nick ("" clears)
+  std::int64_t page = 1;        // users (1 or more; past the last page is the executor's error)
   std::string error;            // non-empty when the line was refused
 };
 

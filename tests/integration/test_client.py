@@ -164,13 +164,16 @@ class ClientChat(imtest.StackTest):
         self.assertLess(alice.lines.index(one.string), alice.lines.index(two.string))
         # /help: one line per command; /help <cmd> just that one.
         alice.send("/help")
-        for usage in [r"/msg <user> <text>  send a private message \(alias /to\)", r"/who  ",
-                      r"/since <duration>  ", r"/block <user>  ", r"/unblock <user>  ",
+        # Aliases stand beside the command's name.
+        for usage in [r"/msg \(/to, /message, /whisper\) <user> <text>  send a private message$",
+                      r"/who \(/list, /whoelse\)  ", r"/since \(/whoelsesince\) <duration>  ",
+                      r"/block <user>  ", r"/unblock <user>  ",
                       r"/blocked  ", r"/history <user>\|all \[n\]  ", r"/nick \[<name>\]  ",
-                      r"/query \[<user>\]  ", r"/help \[command\]  ", r"/quit  "]:
+                      r"/query \[<user>\]  ", r"/help \[command\]  ",
+                      r"/quit \(/exit, /logout\)  "]:
             alice.expect_line(r"^" + TIME + r"-- " + usage)
         alice.send("/help who")
-        alice.expect_line(r"-- /who  list who is online$")
+        alice.expect_line(r"-- /who \(/list, /whoelse\)  list who is online$")
         alice.expect_no_line(r"-- /(msg|since|quit) ", timeout=0.5)
 
     def test_input_errors_leave_the_client_running(self):

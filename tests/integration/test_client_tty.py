@@ -110,8 +110,9 @@ class ClientTty(imtest.StackTest):
         alice = self.stack.chat_tty("alice")
         alice.expect(HINT, timeout=10)
         at_prompt(alice)
-        alice.write("/wh\t")
-        alice.expect(r"(?m)^alice> /who $")
+        # "/wh" would be ambiguous (/who, /whoelse, /whisper ...); an alias completes as well.
+        alice.write("/lis\t")
+        alice.expect(r"(?m)^alice> /list $")
         alice.write("\r")
         alice.expect(r"-- online: bob")
         at_prompt(alice)

@@ -1,11 +1,13 @@
 // The client's line parser and duration syntax (client/input.h, the "Input"
 // section of the client spec).
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
 
 #include "input.h"
 
 using imchat::client::ClientCommands;
+using imchat::client::HelpLine;
 using imchat::client::Input;
 using imchat::client::ParseDuration;
 using imchat::client::ParseInput;
@@ -72,6 +74,21 @@ TEST_CASE("client input: every command in its valid forms", "[unit]") {
       {"/help msg", Verb::kHelp, "", "msg", 0, 20},
       {"/help /to", Verb::kHelp, "", "msg", 0, 20},
       {"/quit", Verb::kQuit, "", "", 0, 20},
+      // The names users of the course assignments type from habit.
+      {"/message bob hi", Verb::kMsg, "bob", "hi", 0, 20},
+      {"/whisper bob psst  there", Verb::kMsg, "bob", "psst  there", 0, 20},
+      {"/all hello  all", Verb::kAll, "", "hello  all", 0, 20},
+      {"/toall hello", Verb::kAll, "", "hello", 0, 20},
+      {"/BROADCAST hello", Verb::kAll, "", "hello", 0, 20},
+      {"/list", Verb::kWho, "", "", 0, 20},
+      {"/whoelse", Verb::kWho, "", "", 0, 20},
+      {"/whoelsesince 2h", Verb::kSince, "", "", 7200, 20},
+      {"/users", Verb::kUsers, "", "", 0, 20},
+      {"/users 3", Verb::kUsers, "", "", 0, 20},
+      {"/exit", Verb::kQuit, "", "", 0, 20},
+      {"/logout", Verb::kQuit, "", "", 0, 20},
+      {"/help list", Verb::kHelp, "", "who", 0, 20},
+      {"/help /whisper", Verb::kHelp, "", "msg", 0, 20},
   };
   for (const Case& c : cases) {
     INFO(c.line);
@@ -134,6 +151,19 @@ TEST_CASE("client input: bad forms are refused with a specific error", "[unit]")
       {"/nick 12345678901234567890123456789012345678901234567890123456789012345",
        "/nick takes 1-64 printable characters: /nick [<name>]"},
       {"/help frob", "no command '/frob'; type /help for the list"},
+      {"/all", "/all needs a text: /all <text>"},
+      {"/toall   ", "/all needs a text: /all <text>"},
+      {"/message bob", "/msg needs a user and a text: /msg <user> <text>"},
+      {"/whisper a/b hi", "'a/b' " + bad_name},
+      {"/list me", "/who takes no arguments: /who"},
+      {"/whoelsesince",
+       "/since needs one duration such as 90s, 5m, 2h, 1d or 1h30m: /since <duration>"},
+      {"/exit now", "/quit takes no arguments: /quit"},
+      {"/users 0", "/users takes a page number of 1 or more: /users [page]"},
+      {"/users -2", "/users takes a page number of 1 or more: /users [page]"},
+      {"/users two", "/users takes a page number of 1 or more: /users [page]"},
+      {"/users 99999999999999999999", "/users takes a page number of 1 or more: /users [page]"},
+      {"/users 1 2", "/users takes at most one page number: /users [page]"},
       {"/help msg who", "/help takes at most one command: /help [command]"},
   };
   for (const Case& c : cases) {
@@ -187,7 +217,16 @@ TEST_CASE("client input: the command table has every verb once, with usage and h
   for (const auto& c : ClientCommands()) {
     INFO(c.name);
     CHECK(names.insert(std::string(c.name)).second);
-    if (!c.alias.empty()) CHECK(names.insert(std::string(c.alias)).second);
+    for (std::string_view alias : c.aliases) {
+      CHECK(names.insert(std::string(alias)).second);
+      // An alias parses to its command (or to its command's usage error).
+      Input by_alias = ParseInput("/" + std::string(alias));
+      if (by_alias.kind == Input::Kind::kCommand) {
+        CHECK(by_alias.verb == c.verb);
+      } else {
+        CHECK(by_alias.error.rfind("/" + std::string(c.name) + " ", 0) == 0);
+      }
+    }
     CHECK(verbs.insert(static_cast<int>(c.verb)).second);
     CHECK(c.usage.substr(0, c.name.size() + 1) == "/" + std::string(c.name));
     CHECK_FALSE(c.help.empty());
@@ -195,7 +234,23 @@ TEST_CASE("client input: the command table has every verb once, with usage and h
     Input in = ParseInput("/" + std::string(c.name));
     CHECK(in.error.find("unknown command") == std::string::npos);
   }
-  CHECK(verbs.size() == 11);
+  CHECK(verbs.size() == 13);
   CHECK(ClientCommands().front().name == "msg");
   CHECK(ClientCommands().back().name == "quit");
+}
+
+TEST_CASE("client input: /help shows each command's aliases beside its name", "[unit]") {
+  std::map<std::string, std::string> help;
+  for (const auto& c : ClientCommands()) help[std::string(c.name)] = HelpLine(c);
+  CHECK(help["msg"] == "/msg (/to, /message, /whisper) <user> <text>  send a private message");
+  CHECK(help["all"] ==
+        "/all (/toall, /broadcast) <text>  send a message to everyone, also in a /query");
+  CHECK(help["who"] == "/who (/list, /whoelse)  list who is online");
+  CHECK(help["since"] ==
+        "/since (/whoelsesince) <duration>  who was online in the last 90s, 5m, 2h, 1d or 1h30m");
+  CHECK(help["quit"] == "/quit (/exit, /logout)  leave the chat (also Ctrl-D)");
+  CHECK(help["users"] ==
+        "/users [page]  every user: display name, online or last seen (100 a page)");
+  CHECK(help["query"] ==
+        "/query [<user>]  send what you type to one user (no user: back to the room)");
 }

@@ -54,6 +54,17 @@ TEST_CASE("client state: input to publishes and local lines", "[unit]") {
   CHECK(Show(a.lines) ==
         Strings{
             "12:00:01 -- what you type now goes to bob only; /query alone goes back to the room"});
+  // /all (and /toall, /broadcast) go to everyone even while a /query is set.
+  for (const char* line : {"/all to everyone", "/toall to everyone", "/broadcast to everyone"}) {
+    INFO(line);
+    Action all = Type(s, line);
+    REQUIRE(all.publish.size() == 1);
+    CHECK(all.publish[0].topic == "im/all");
+    CHECK(all.publish[0].payload == "to everyone");
+    CHECK(all.publish[0].ref.empty());
+    CHECK(s.query() == "bob");
+  }
+  CHECK(Type(s, "/all " + std::string(65537, 'x')).publish.empty());  // too big, as plain text
   a = Type(s, "private now");
   REQUIRE(a.publish.size() == 1);
   CHECK(a.publish[0].topic == "im/user/bob");
@@ -67,6 +78,10 @@ TEST_CASE("client state: input to publishes and local lines", "[unit]") {
 
   CHECK(Type(s, "/quit").quit);
   CHECK(Type(s, "/quit").publish.empty());
+  CHECK(Type(s, "/exit").quit);
+  CHECK(Type(s, "/logout").quit);
+  CHECK(Type(s, "/message bob hi").publish.at(0).topic == "im/user/bob");
+  CHECK(Type(s, "/whisper bob hi").publish.at(0).topic == "im/user/bob");
 }
 
 TEST_CASE("client state: commands go to im/cmd/<me> in the service's syntax", "[unit]") {
@@ -85,6 +100,12 @@ TEST_CASE("client state: commands go to im/cmd/<me> in the service's syntax", "[
       {"/history all 5", "history all 5"},
       {"/nick Alice L.", "nick Alice L."},
       {"/nick", "nick"},
+      {"/users", "users 1"},
+      {"/users 3", "users 3"},
+      // Aliases send what their command sends.
+      {"/list", "who"},
+      {"/whoelse", "who"},
+      {"/whoelsesince 5m", "since 300"},
   };
   ChatState s("alice");
   std::size_t n = 0;
@@ -104,12 +125,18 @@ TEST_CASE("client state: help, errors and oversized messages stay local", "[unit
   ChatState s("alice");
   Action a = Type(s, "/help");
   CHECK(a.publish.empty());
-  REQUIRE(a.lines.size() == 11);
-  CHECK(Show(a.lines)[0] == "12:00:01 -- /msg <user> <text>  send a private message (alias /to)");
+  REQUIRE(a.lines.size() == 13);
+  CHECK(Show(a.lines)[0] ==
+        "12:00:01 -- /msg (/to, /message, /whisper) <user> <text>  send a private message");
+  CHECK(Show(Type(s, "/help list").lines) ==
+        Strings{"12:00:01 -- /who (/list, /whoelse)  list who is online"});
+  CHECK(Show(Type(s, "/help exit").lines) ==
+        Strings{"12:00:01 -- /quit (/exit, /logout)  leave the chat (also Ctrl-D)"});
   a = Type(s, "/help since");
-  CHECK(Show(a.lines) ==
-        Strings{
-            "12:00:01 -- /since <duration>  who was online in the last 90s, 5m, 2h, 1d or 1h30m"});
+  CHECK(
+      Show(a.lines) ==
+      Strings{"12:00:01 -- /since (/whoelsesince) <duration>  who was online in the last 90s, 5m, "
+              "2h, 1d or 1h30m"});
 
   a = Type(s, "/frob");
   CHECK(a.publish.empty());

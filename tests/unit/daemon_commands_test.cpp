@@ -35,6 +35,13 @@ TEST_CASE("commands parse or fail with a specific error", "[unit]") {
       {"nick", "nick", ""},
       {"nick Alice L.", "nick", ""},
       {"nick " + std::string(65, 'x'), "nick", "too long"},
+      {"users", "users", ""},
+      {"USERS 2", "users", ""},
+      {"users 99999999999999999999", "users", ""},  // past the end: the executor says so
+      {"users 0", "users", "not a page number"},
+      {"users -1", "users", "not a page number"},
+      {"users x", "users", "not a page number"},
+      {"users 1 2", "users", "too many arguments"},
       {"frob", "frob", "unknown command 'frob'"},
       {"", "", "empty command"},
       {"who\nhelp", "who\\x0ahelp", "control characters"},
@@ -62,6 +69,8 @@ TEST_CASE("command arguments are parsed into fields", "[unit]") {
   CHECK(imchat::ParseCommand("history bob").count == imchat::kDefaultHistory);
   CHECK(imchat::ParseCommand("nick   Bob  the Builder  ").display == "Bob  the Builder");
   CHECK(imchat::ParseCommand("nick").display.empty());
+  CHECK(imchat::ParseCommand("users").page == 1);
+  CHECK(imchat::ParseCommand("users 3").page == 3);
 }
 
 TEST_CASE("utf-8 validation", "[unit]") {
@@ -75,7 +84,7 @@ TEST_CASE("utf-8 validation", "[unit]") {
 
 TEST_CASE("the command table lists every command once", "[unit]") {
   const auto& all = imchat::AllCommands();
-  REQUIRE(all.size() == 8);
+  REQUIRE(all.size() == 9);
   for (const auto& c : all) {
     CHECK(c.usage.rfind(c.name, 0) == 0);
     CHECK_FALSE(c.help.empty());
