@@ -37,6 +37,11 @@ void ArchiveIntake::OnBatch(const std::string& batch) {
       case ArchiveRecord::Kind::kCommand:
         HandleCommand(r.from, r.body);
         break;
+      case ArchiveRecord::Kind::kRoom:
+        env_.log.Log("room message from " + r.from + " to #" + r.to +
+                     " not archived: rooms "
+                     "are not handled by this service yet");
+        break;
     }
   }
 }
