@@ -23,6 +23,14 @@ inline constexpr int kDefaultHistory = 20;
 inline constexpr int kMaxHistory = 500;
 // `since <seconds>`: the longest look-back (365 days).
 inline constexpr std::int64_t kMaxSinceSeconds = 365LL * 24 * 3600;
+// Rooms: a member's replay at login is at most the newest kRoomReplayCap
+// messages of each room (a `skipped` notice counts the rest); roominfo lists
+// the first kRoomInfoMembers members; a topic line is 1-kMaxRoomTopicChars
+// characters; `rooms all` lists kRoomsPerPage rooms per page.
+inline constexpr int kRoomReplayCap = 1000;
+inline constexpr int kRoomInfoMembers = 100;
+inline constexpr std::size_t kMaxRoomTopicChars = 200;
+inline constexpr int kRoomsPerPage = 50;
 
 }  // namespace imchat
 

@@ -38,9 +38,8 @@ void ArchiveIntake::OnBatch(const std::string& batch) {
         HandleCommand(r.from, r.body);
         break;
       case ArchiveRecord::Kind::kRoom:
-        env_.log.Log("room message from " + r.from + " to #" + r.to +
-                     " not archived: rooms "
-                     "are not handled by this service yet");
+        idle_.Touch(r.from);
+        rooms_.OnMessage(r);
         break;
     }
   }

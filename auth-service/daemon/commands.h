@@ -30,6 +30,11 @@ struct Command {
   std::int64_t seconds = 0;     // since
   int count = kDefaultHistory;  // history n
   std::string display;          // nick ("" clears)
+  std::string room;             // the room of a room command, without '#' (history #room too)
+  std::string text;             // topic: the new topic ("" shows it)
+  bool invite_only = false;     // create ... invite-only
+  bool all = false;             // rooms all
+  int page = 1;                 // rooms all [page]
   std::string error;            // non-empty when the line was refused
 };
 
