@@ -116,13 +116,18 @@ ReadVerdict ApplyReadRule(const TopicShape& shape, const Binding& b, std::string
 // Why `me` may not use `room` as a member, or nullopt when a member.
 std::optional<std::string> NotMemberReason(const std::string& me, const std::string& room,
                                            const RoomMembers* rooms) {
-  if (!rooms || !rooms->ready()) {
-    return "rooms are not available yet (the service has not sent their members); try again "
-           "shortly";
+  switch (rooms ? rooms->Access(room, me) : RoomAccess::kNotReady) {
+    case RoomAccess::kMember:
+      return std::nullopt;
+    case RoomAccess::kNotReady:
+      return "rooms are not available yet (the service has not sent their members); try again "
+             "shortly";
+    case RoomAccess::kNoSuchRoom:
+      return "no such room #" + room;
+    case RoomAccess::kNotMember:
+      break;
   }
-  if (!rooms->Exists(room)) return "no such room #" + room;
-  if (!rooms->IsMember(room, me)) return "'" + me + "' is not a member of #" + room;
-  return std::nullopt;
+  return "'" + me + "' is not a member of #" + room;
 }
 
 }  // namespace
