@@ -77,12 +77,15 @@ enum class ReadVerdict {
 
 // Whether `me` is a member of the room a rule names at `index` of `b` (some or
 // every room when the level is a wildcard: some room may yet be joined, but
-// not every one).
+// not every one). A wildcard is "some room" also before the first snapshot:
+// deliveries are checked one by one anyway, and a client that subscribes
+// im/room/+/+ just after a broker restart must not lose its rooms for the
+// whole session.
 bool MemberOf(const Binding& b, int index, std::string_view me, const RoomMembers* rooms,
               bool every) {
-  if (!rooms || !rooms->ready()) return false;
   const auto& room = b.names[index];
   if (!room) return !every;
+  if (!rooms || !rooms->ready()) return false;
   return rooms->IsMember(std::string(*room), std::string(me));
 }
 
