@@ -77,12 +77,15 @@ enum class ReadVerdict {
 
 // Whether `me` is a member of the room a rule names at `index` of `b` (some or
 // every room when the level is a wildcard: some room may yet be joined, but
-// not every one).
+// not every one). A wildcard is "some room" also before the first snapshot:
+// deliveries are checked one by one anyway, and a client that subscribes
+// im/room/+/+ just after a broker restart must not lose its rooms for the
+// whole session.
 bool MemberOf(const Binding& b, int index, std::string_view me, const RoomMembers* rooms,
               bool every) {
-  if (!rooms || !rooms->ready()) return false;
   const auto& room = b.names[index];
   if (!room) return !every;
+  if (!rooms || !rooms->ready()) return false;
   return rooms->IsMember(std::string(*room), std::string(me));
 }
 
@@ -116,13 +119,18 @@ ReadVerdict ApplyReadRule(const TopicShape& shape, const Binding& b, std::string
 // Why `me` may not use `room` as a member, or nullopt when a member.
 std::optional<std::string> NotMemberReason(const std::string& me, const std::string& room,
                                            const RoomMembers* rooms) {
-  if (!rooms || !rooms->ready()) {
-    return "rooms are not available yet (the service has not sent their members); try again "
-           "shortly";
+  switch (rooms ? rooms->Access(room, me) : RoomAccess::kNotReady) {
+    case RoomAccess::kMember:
+      return std::nullopt;
+    case RoomAccess::kNotReady:
+      return "rooms are not available yet (the service has not sent their members); try again "
+             "shortly";
+    case RoomAccess::kNoSuchRoom:
+      return "no such room #" + room;
+    case RoomAccess::kNotMember:
+      break;
   }
-  if (!rooms->Exists(room)) return "no such room #" + room;
-  if (!rooms->IsMember(room, me)) return "'" + me + "' is not a member of #" + room;
-  return std::nullopt;
+  return "'" + me + "' is not a member of #" + room;
 }
 
 }  // namespace

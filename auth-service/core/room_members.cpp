@@ -8,6 +8,13 @@ bool RoomMembers::IsMember(const std::string& room, const std::string& user) con
   return it != rooms_.end() && it->second.count(user) != 0;
 }
 
+RoomAccess RoomMembers::Access(const std::string& room, const std::string& user) const {
+  if (!ready_) return RoomAccess::kNotReady;
+  auto it = rooms_.find(room);
+  if (it == rooms_.end()) return RoomAccess::kNoSuchRoom;
+  return it->second.count(user) != 0 ? RoomAccess::kMember : RoomAccess::kNotMember;
+}
+
 std::size_t RoomMembers::member_count(const std::string& room) const {
   auto it = rooms_.find(room);
   return it == rooms_.end() ? 0 : it->second.size();

@@ -18,13 +18,26 @@
 
 namespace imchat {
 
+// Whether a user may use a room as a member, and if not, why.
+enum class RoomAccess {
+  kMember,
+  kNotReady,    // no snapshot from the service yet (fail closed)
+  kNoSuchRoom,  // the room does not exist
+  kNotMember,   // the room exists; the user is not a member
+};
+
 class RoomMembers {
  public:
   // True once a snapshot was committed.
   bool ready() const { return ready_; }
+  // True between Begin and Commit.
+  bool staging() const { return staging_; }
 
   bool Exists(const std::string& room) const { return rooms_.count(room) != 0; }
   bool IsMember(const std::string& room, const std::string& user) const;
+  // IsMember with the reason for a refusal (the ACL's log reasons and the
+  // plugin's refusal statuses both come from this).
+  RoomAccess Access(const std::string& room, const std::string& user) const;
   std::size_t room_count() const { return rooms_.size(); }
   std::size_t member_count(const std::string& room) const;
 

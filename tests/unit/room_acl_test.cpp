@@ -133,6 +133,17 @@ TEST_CASE("subscribing to rooms: exact filters need membership, wide ones filter
   CHECK(imchat::CanSubscribe(alice, "$share/g/im/room/dev/+", view).allowed);
   CHECK_FALSE(imchat::CanSubscribe(dave, "$share/g/im/room/dev/+", view).allowed);
   CHECK_FALSE(imchat::CanSubscribe(alice, "$share/g/im/room/+/+", view).allowed);
+  // Before the first snapshot only the wide filters are granted (every delivery
+  // is still refused), so a client subscribing just after a broker restart
+  // keeps its rooms once the snapshot arrives.
+  RoomMembers not_ready;
+  AclView closed{&blocks, &not_ready};
+  CHECK(imchat::CanSubscribe(alice, "im/room/+/+", closed).allowed);
+  CHECK(imchat::CanSubscribe(alice, "im/roominfo/+", closed).allowed);
+  CHECK_FALSE(imchat::CanSubscribe(alice, "im/room/dev/+", closed).allowed);
+  CHECK_FALSE(imchat::CanSubscribe(alice, "im/roominfo/dev", closed).allowed);
+  CHECK_FALSE(imchat::CanSubscribe(alice, "$share/g/im/room/+/+", closed).allowed);
+  CHECK_FALSE(imchat::CanRead(alice, "im/roominfo/dev", closed).allowed);
 }
 
 TEST_CASE("a room record round-trips through the archive stream", "[unit]") {
