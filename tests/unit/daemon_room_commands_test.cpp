@@ -252,11 +252,7 @@ TEST_CASE("rooms all pages open rooms; the snapshot after hello lists every room
   CHECK(ops.back() == json{{"op", "rooms_end"}});
 
   // A restarted service reads the rooms back from the database.
-  f.service.reset();
-  imchat::ServiceOptions options;
-  f.service = std::make_unique<imchat::Service>(
-      *f.store, f.link, f.log, [&f] { return f.now; }, options);
-  f.service->SetUsers({"alice", "bob", "carol"});
+  f.Restart(imchat::ServiceOptions{}, false);
   CHECK(f.Run("bob", "members r001")["members"].size() == 2);
   CHECK(Error(f.Run("bob", "join r001")) == "you are already a member of #r001");
 }

@@ -41,6 +41,17 @@ std::int64_t Cursor(Fixture& f, const std::string& room, const std::string& user
   return -1;
 }
 
+// alice says msg1..msgN in #dev, committed.
+void Say(Fixture& f, int n) {
+  std::vector<ArchiveRecord> batch;
+  for (int i = 1; i <= n; ++i) {
+    batch.push_back(
+        RoomMessage("alice", "dev", "msg" + std::to_string(i), "m" + std::to_string(i)));
+  }
+  f.Archive(batch);
+  f.service->EndBatch();
+}
+
 void Setup(Fixture& f) {
   REQUIRE(f.Run("alice", "create dev")["ok"] == true);
   REQUIRE(f.Run("bob", "join dev")["ok"] == true);
@@ -126,13 +137,7 @@ TEST_CASE("an offline member gets the missed room messages at login, in order, o
 TEST_CASE("a room replay cut by a restart resends at most the window and loses nothing", "[unit]") {
   Fixture f;
   Setup(f);
-  std::vector<ArchiveRecord> batch;
-  for (int i = 1; i <= 6; ++i) {
-    batch.push_back(
-        RoomMessage("alice", "dev", "msg" + std::to_string(i), "m" + std::to_string(i)));
-  }
-  f.Archive(batch);
-  f.service->EndBatch();
+  Say(f, 6);
   f.Login("carol", 3);
   f.Inbox("carol", 3);
   auto replays = ReplaysFor(f, "carol");
@@ -141,12 +146,9 @@ TEST_CASE("a room replay cut by a restart resends at most the window and loses n
   f.service->EndBatch();
   replays = ReplaysFor(f, "carol");
   // The service dies here (msg2 and what followed in flight), and a new one starts.
-  f.service.reset();
   imchat::ServiceOptions options;
   options.replay_window = 2;
-  f.service = std::make_unique<imchat::Service>(
-      *f.store, f.link, f.log, [&f] { return f.now; }, options);
-  f.service->SetUsers({"alice", "bob", "carol"});
+  f.Restart(options, false);
   f.service->OnConnected();
   std::size_t before = f.link.sent.size();
   f.Event("im/sessions",
@@ -210,23 +212,12 @@ TEST_CASE("a refused or unmatched replay stops; live messages during a replay co
 TEST_CASE("the room replay keeps the newest messages past the cap, after a skipped notice",
           "[unit]") {
   Fixture f;
-  f.service.reset();
   imchat::ServiceOptions options;
   options.replay_window = 10;
   options.room_replay_cap = 3;
-  f.service = std::make_unique<imchat::Service>(
-      *f.store, f.link, f.log, [&f] { return f.now; }, options);
-  f.service->SetUsers({"alice", "bob", "carol"});
-  f.service->OnConnected();
-  f.Event("im/sessions", {{"ts", f.now}, {"sessions", json::array()}});
+  f.Restart(options);
   Setup(f);
-  std::vector<ArchiveRecord> batch;
-  for (int i = 1; i <= 8; ++i) {
-    batch.push_back(
-        RoomMessage("alice", "dev", "msg" + std::to_string(i), "m" + std::to_string(i)));
-  }
-  f.Archive(batch);
-  f.service->EndBatch();
+  Say(f, 8);
   f.Login("carol", 3);
   std::size_t before = f.link.sent.size();
   f.Inbox("carol", 3);

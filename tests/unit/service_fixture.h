@@ -89,6 +89,17 @@ struct Fixture {
     service->OnConnected();
     Event("im/sessions", {{"ts", now}, {"sessions", json::array()}});
   }
+  // A new Service on the same database, link and log (a restart of the
+  // daemon), with `options`; connected and ready when `connect`.
+  void Restart(const imchat::ServiceOptions& options, bool connect = true) {
+    service.reset();
+    service = std::make_unique<imchat::Service>(
+        *store, link, log, [this] { return now; }, options);
+    service->SetUsers({"alice", "bob", "carol"});
+    if (!connect) return;
+    service->OnConnected();
+    Event("im/sessions", {{"ts", now}, {"sessions", json::array()}});
+  }
   ~Fixture() {
     service.reset();
     store.reset();
