@@ -31,9 +31,20 @@ void Check(bool ok, const char* what, const imchat::Actor& who, std::string_view
   std::abort();
 }
 
-bool MayPublish(const imchat::Actor& who, const imchat::ParsedTopic& t, bool retain) {
+// The fuzzed membership: #dev has alice and bob, #ops has bob (when ready).
+bool Member(const imchat::RoomMembers& rooms, const std::string& room, const std::string& user) {
+  if (!rooms.ready()) return false;
+  return (room == "dev" && (user == "alice" || user == "bob")) || (room == "ops" && user == "bob");
+}
+
+bool MayPublish(const imchat::Actor& who, const imchat::ParsedTopic& t, bool retain,
+                const imchat::RoomMembers& rooms) {
   using imchat::TopicKind;
   switch (t.kind) {
+    case TopicKind::kRoom:
+      return !retain && Member(rooms, t.first, who.name);
+    case TopicKind::kRoomFrom:
+      return !retain && Member(rooms, t.first, who.name) && t.second == who.name;
     case TopicKind::kAll:
     case TopicKind::kUserTo:
       return !retain;
@@ -48,9 +59,13 @@ bool MayPublish(const imchat::Actor& who, const imchat::ParsedTopic& t, bool ret
   }
 }
 
-bool MayRead(const imchat::Actor& who, const imchat::ParsedTopic& t) {
+bool MayRead(const imchat::Actor& who, const imchat::ParsedTopic& t,
+             const imchat::RoomMembers& rooms) {
   using imchat::TopicKind;
   switch (t.kind) {
+    case TopicKind::kRoomFrom:
+    case TopicKind::kRoomInfo:
+      return Member(rooms, t.first, who.name);
     case TopicKind::kAllFrom:
     case TopicKind::kPresence:
     case TopicKind::kOnline:
@@ -85,8 +100,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] & 4) blocks.Add("alice", "bob");
   if (data[0] & 8) blocks.Add("bob", "alice");
   const bool retain = data[0] & 16;
+  imchat::RoomMembers rooms;
+  if (data[0] & 32) {
+    rooms.Begin();
+    rooms.Stage("dev", {"alice", "bob"});
+    rooms.Stage("ops", {"bob"});
+    rooms.Commit();
+  }
   imchat::AclView view;
   view.blocks = &blocks;
+  view.rooms = &rooms;
 
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   const std::size_t nl = input.find('\n');
@@ -97,8 +120,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool can_pub = imchat::CanPublish(who, topic, retain, view).allowed;
   const bool can_read = imchat::CanRead(who, topic, view).allowed;
   if (!who.service) {
-    Check(!can_pub || MayPublish(who, parsed, retain), "publish allowed", who, "", topic);
-    Check(!can_read || MayRead(who, parsed), "read allowed", who, "", topic);
+    Check(!can_pub || MayPublish(who, parsed, retain, rooms), "publish allowed", who, "", topic);
+    Check(!can_read || MayRead(who, parsed, rooms), "read allowed", who, "", topic);
   }
   const imchat::Decision sub = imchat::CanSubscribe(who, filter, view);
   // The broker refuses malformed filters (including "$share/<group>" with wildcards or NUL

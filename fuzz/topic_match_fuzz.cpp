@@ -66,6 +66,15 @@ void CheckParse(std::string_view topic) {
     case imchat::TopicKind::kSvc:
       rebuilt = imchat::SvcTopic(p.first);
       break;
+    case imchat::TopicKind::kRoom:
+      rebuilt = imchat::RoomTopic(p.first);
+      break;
+    case imchat::TopicKind::kRoomFrom:
+      rebuilt = imchat::RoomFromTopic(p.first, p.second);
+      break;
+    case imchat::TopicKind::kRoomInfo:
+      rebuilt = imchat::RoomInfoTopic(p.first);
+      break;
     case imchat::TopicKind::kControl:
       Check(topic.rfind("$CONTROL", 0) == 0, "kControl without $CONTROL", topic, "");
       return;

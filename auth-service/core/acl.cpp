@@ -66,16 +66,38 @@ std::optional<Binding> MatchShape(const std::vector<std::string_view>& filter,
 }
 
 // Why a read is refused.
-enum class ReadVerdict { kAllowed, kServiceOnly, kNotOwner, kReaderBlocks, kEitherBlocks };
+enum class ReadVerdict {
+  kAllowed,
+  kServiceOnly,
+  kNotOwner,
+  kNotMember,
+  kReaderBlocks,
+  kEitherBlocks
+};
+
+// Whether `me` is a member of the room a rule names at `index` of `b` (some or
+// every room when the level is a wildcard: some room may yet be joined, but
+// not every one). A wildcard is "some room" also before the first snapshot:
+// deliveries are checked one by one anyway, and a client that subscribes
+// im/room/+/+ just after a broker restart must not lose its rooms for the
+// whole session.
+bool MemberOf(const Binding& b, int index, std::string_view me, const RoomMembers* rooms,
+              bool every) {
+  const auto& room = b.names[index];
+  if (!room) return !every;
+  if (!rooms || !rooms->ready()) return false;
+  return rooms->IsMember(std::string(*room), std::string(me));
+}
 
 // The read rule of `shape` for user `me`, with `b` bound from a topic or a
 // filter: whether some (every == false) or every (every == true) topic the
 // binding stands for is readable. The one home of "who may read what": CanRead
 // asks it for a topic, CanSubscribe for each shape a filter matches.
 ReadVerdict ApplyReadRule(const TopicShape& shape, const Binding& b, std::string_view me,
-                          const BlockSet& blocks, bool every) {
+                          const BlockSet& blocks, const RoomMembers* rooms, bool every) {
   const ReadRule& rule = shape.read;
   if (!rule.users) return ReadVerdict::kServiceOnly;
+  if (rule.room >= 0 && !MemberOf(b, rule.room, me, rooms, every)) return ReadVerdict::kNotMember;
   if (rule.owner >= 0) {
     const auto& owner = b.names[rule.owner];
     if (owner ? *owner != me : every) return ReadVerdict::kNotOwner;
@@ -92,6 +114,23 @@ ReadVerdict ApplyReadRule(const TopicShape& shape, const Binding& b, std::string
   }
   if (!hidden) return ReadVerdict::kAllowed;
   return either ? ReadVerdict::kEitherBlocks : ReadVerdict::kReaderBlocks;
+}
+
+// Why `me` may not use `room` as a member, or nullopt when a member.
+std::optional<std::string> NotMemberReason(const std::string& me, const std::string& room,
+                                           const RoomMembers* rooms) {
+  switch (rooms ? rooms->Access(room, me) : RoomAccess::kNotReady) {
+    case RoomAccess::kMember:
+      return std::nullopt;
+    case RoomAccess::kNotReady:
+      return "rooms are not available yet (the service has not sent their members); try again "
+             "shortly";
+    case RoomAccess::kNoSuchRoom:
+      return "no such room #" + room;
+    case RoomAccess::kNotMember:
+      break;
+  }
+  return "'" + me + "' is not a member of #" + room;
 }
 
 }  // namespace
@@ -118,6 +157,10 @@ Decision CanPublish(const Actor& who, std::string_view topic, bool retain, const
   }
   const PublishRule& rule = shape->publish;
   if (rule.chat && retain) return Decision::Deny("retained chat messages are not allowed");
+  if (rule.room >= 0) {
+    auto why = NotMemberReason(who.name, rule.room == 0 ? t.first : t.second, view.rooms);
+    if (why) return Decision::Deny(*why);
+  }
   switch (rule.who) {
     case Publisher::kAnyUser:
       return Decision::Allow();
@@ -144,12 +187,16 @@ Decision CanPublishWill(const Actor& who, std::string_view topic, bool retain,
   return Decision::Deny("a will may only be sent to " + AllTopic(who.name));
 }
 
-Decision CanRead(const Actor& who, std::string_view topic, const AclView& view) {
+Decision CanRead(const Actor& who, std::string_view topic, const AclView& view,
+                 std::string_view only_for) {
   static const BlockSet kNoBlocks;
   const BlockSet& blocks = view.blocks ? *view.blocks : kNoBlocks;
   if (who.service) {
     if (StartsWithIm(topic) || topic == kControlTopic) return Decision::Allow();
     return Decision::Deny("the service reads only im/... topics");
+  }
+  if (!only_for.empty() && only_for != who.name) {
+    return Decision::Deny("a replay for " + Printable(only_for) + " only");
   }
   ParsedTopic t = ParseTopic(topic);
   const TopicShape* shape = ShapeOf(t.kind);
@@ -157,13 +204,16 @@ Decision CanRead(const Actor& who, std::string_view topic, const AclView& view) 
   Binding b;
   b.names[0] = t.first;
   b.names[1] = t.second;
-  switch (ApplyReadRule(*shape, b, who.name, blocks, true)) {
+  switch (ApplyReadRule(*shape, b, who.name, blocks, view.rooms, true)) {
     case ReadVerdict::kAllowed:
       return Decision::Allow();
     case ReadVerdict::kServiceOnly:
       return Decision::Deny("'" + Printable(topic) + "' is not readable by users");
     case ReadVerdict::kNotOwner:
       return Decision::Deny("'" + Printable(topic) + "' is not " + who.name + "'s to read");
+    case ReadVerdict::kNotMember:
+      return Decision::Deny(
+          *NotMemberReason(who.name, std::string(*b.names[shape->read.room]), view.rooms));
     case ReadVerdict::kReaderBlocks:
       return Decision::Deny(who.name + " blocks " + std::string(*b.names[shape->read.other]));
     case ReadVerdict::kEitherBlocks:
@@ -195,10 +245,10 @@ Decision CanSubscribe(const Actor& who, std::string_view filter, const AclView& 
     auto b = MatchShape(levels, shape);
     if (!b) continue;
     matched = true;
-    if (ApplyReadRule(shape, *b, who.name, blocks, false) == ReadVerdict::kAllowed) {
+    if (ApplyReadRule(shape, *b, who.name, blocks, view.rooms, false) == ReadVerdict::kAllowed) {
       any_readable = true;
     }
-    if (ApplyReadRule(shape, *b, who.name, blocks, true) != ReadVerdict::kAllowed) {
+    if (ApplyReadRule(shape, *b, who.name, blocks, view.rooms, true) != ReadVerdict::kAllowed) {
       all_readable = false;
     }
   }

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "blocks.h"
+#include "room_members.h"
 
 namespace imchat {
 
@@ -30,6 +31,8 @@ struct Decision {
 // What the ACL needs to know about the world; `blocks` must outlive the call.
 struct AclView {
   const BlockSet* blocks = nullptr;
+  // Room membership; null (or not ready) refuses every room topic to users.
+  const RoomMembers* rooms = nullptr;
 };
 
 // A publish by `who` to `topic` (a topic name) as the client sent it, before the
@@ -43,7 +46,10 @@ Decision CanPublish(const Actor& who, std::string_view topic, bool retain, const
 Decision CanPublishWill(const Actor& who, std::string_view topic, bool retain, const AclView& view);
 
 // Delivery of a message on `topic` to `who` (checked per subscriber).
-Decision CanRead(const Actor& who, std::string_view topic, const AclView& view);
+// `only_for`: a room message the service replays to one member carries that
+// member's name (user property `for`); then only that user may read it.
+Decision CanRead(const Actor& who, std::string_view topic, const AclView& view,
+                 std::string_view only_for = {});
 
 // A SUBSCRIBE filter (possibly "$share/<group>/<filter>"): granted when it can
 // match something `who` may read; a shared subscription only when everything

@@ -85,7 +85,8 @@ bool DecodeArchiveBatch(std::string_view batch, std::vector<ArchiveRecord>* reco
       return fail("the header needs 7 fields");
     }
     ArchiveRecord r;
-    if (kind[0] != 'b' && kind[0] != 'd' && kind[0] != 'c') return fail("unknown kind");
+    if (kind[0] != 'b' && kind[0] != 'd' && kind[0] != 'c' && kind[0] != 'r')
+      return fail("unknown kind");
     r.kind = static_cast<ArchiveRecord::Kind>(kind[0]);
     std::string_view flags = kind.substr(1);
     if (flags != "-") {
@@ -108,8 +109,9 @@ bool DecodeArchiveBatch(std::string_view batch, std::vector<ArchiveRecord>* reco
       return fail("bad length");
     }
     if (!IsValidUserName(from)) return fail("bad sender");
-    if (r.kind == ArchiveRecord::Kind::kDirect ? !IsValidUserName(to) : to != "-")
-      return fail("bad recipient");
+    const bool has_to =
+        r.kind == ArchiveRecord::Kind::kDirect || r.kind == ArchiveRecord::Kind::kRoom;
+    if (has_to ? !IsValidUserName(to) : to != "-") return fail("bad recipient");
     if (r.kind == ArchiveRecord::Kind::kCommand ? id != "-" : id == "-")
       return fail("bad message id");
     if (ref_size + body_size + 1 > rest.size()) return fail("truncated");
@@ -117,7 +119,7 @@ bool DecodeArchiveBatch(std::string_view batch, std::vector<ArchiveRecord>* reco
     r.ts = static_cast<std::int64_t>(ts_value);
     r.id = id == "-" ? "" : std::string(id);
     r.from = std::string(from);
-    if (r.kind == ArchiveRecord::Kind::kDirect) r.to = std::string(to);
+    if (has_to) r.to = std::string(to);
     r.ref = std::string(rest.substr(0, ref_size));
     r.body = std::string(rest.substr(ref_size, body_size));
     rest = rest.substr(ref_size + body_size + 1);

@@ -11,7 +11,8 @@
 //   batch   := "IMA1\n" record*
 //   record  := header '\n' ref body '\n'
 //   header  := kind flags ' ' id ' ' ts ' ' from ' ' to ' ' ref-length ' ' body-length
-// kind is 'b' (broadcast), 'd' (direct) or 'c' (command); flags is '-' or a
+// kind is 'b' (broadcast), 'd' (direct), 'r' (room: `to` is the room) or 'c'
+// (command); flags is '-' or a
 // set of 'o' (offline: the recipient held no inbox) and 'r' (resent after a
 // service hello); id and to are '-' when empty; names follow IsValidUserName;
 // ts and the lengths are decimal. ("-" is also a valid user name; the kind
@@ -28,14 +29,14 @@
 namespace imchat {
 
 struct ArchiveRecord {
-  enum class Kind : char { kBroadcast = 'b', kDirect = 'd', kCommand = 'c' };
+  enum class Kind : char { kBroadcast = 'b', kDirect = 'd', kRoom = 'r', kCommand = 'c' };
   Kind kind = Kind::kBroadcast;
   bool offline = false;  // direct: nobody held the recipient's inbox (queue it)
   bool resend = false;   // direct: an offline message sent again (may be stored already)
   std::string id;        // broker-assigned message id; empty for commands
   std::int64_t ts = 0;   // ms since the Unix epoch, when the broker accepted it
   std::string from;      // sender, or the user who sent the command
-  std::string to;        // direct: recipient; empty otherwise
+  std::string to;        // direct: recipient; room: the room; empty otherwise
   std::string ref;       // the sender's `ref` user property, if any
   std::string body;      // payload bytes, or the command line
 

@@ -26,6 +26,14 @@ inline constexpr std::int64_t kMaxSinceSeconds = 365LL * 24 * 3600;
 // `users [page]`: users per page of the address book. A page of the longest
 // names and display names stays far below kMaxPayloadBytes (about 40 KiB).
 inline constexpr int kUsersPageSize = 100;
+// Rooms: a member's replay at login is at most the newest kRoomReplayCap
+// messages of each room (a `skipped` notice counts the rest); roominfo lists
+// the first kRoomInfoMembers members; a topic line is 1-kMaxRoomTopicChars
+// characters; `rooms all` lists kRoomsPerPage rooms per page.
+inline constexpr int kRoomReplayCap = 1000;
+inline constexpr int kRoomInfoMembers = 100;
+inline constexpr std::size_t kMaxRoomTopicChars = 200;
+inline constexpr int kRoomsPerPage = 50;
 
 }  // namespace imchat
 

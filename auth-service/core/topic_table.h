@@ -25,6 +25,9 @@ enum class TopicKind {
   kArchive,     // im/archive                   (plugin -> service, chat messages and commands)
   kCmd,         // im/cmd/<name>                (user -> service)
   kSvc,         // im/svc/<name>                (service -> user)
+  kRoom,        // im/room/<room>               (a member publishes; broker stamps the sender)
+  kRoomFrom,    // im/room/<room>/<sender>
+  kRoomInfo,    // im/roominfo/<room>           (retained, service only, members read)
   kControl,     // $CONTROL/...                 (broker control topics)
   kSys,         // $SYS/...
   kOther,       // anything else, including malformed im/ topics
@@ -32,7 +35,8 @@ enum class TopicKind {
 
 // No contract topic has more levels; ParseTopic splits into a fixed array of this size.
 inline constexpr std::size_t kMaxTopicLevels = 4;
-// A level holding a user name (IsValidUserName); names are numbered 0, 1 from the left.
+// A level holding a user or room name (IsValidUserName: rooms follow the same rule);
+// names are numbered 0, 1 from the left.
 inline constexpr std::string_view kNameLevel = "<name>";
 // A last level standing for any further levels, including none (MQTT '#').
 inline constexpr std::string_view kRestLevels = "#";
@@ -48,6 +52,7 @@ struct PublishRule {
   Publisher who = Publisher::kService;
   int self = -1;      // for kNamedUser
   bool chat = false;  // a chat message or command: never retained
+  int room = -1;      // >= 0: the publisher must be a member of the room named at this name
 };
 
 // Which blocks (blocks.h) hide a topic from a reader; `ReadRule::other` names the peer.
@@ -63,6 +68,7 @@ struct ReadRule {
   int owner = -1;      // >= 0: only the user named at this name may read
   BlockRule blocks = BlockRule::kNone;
   int other = -1;  // the name the block rule is about
+  int room = -1;   // >= 0: only members of the room named at this name may read
 };
 
 struct TopicShape {
@@ -99,6 +105,17 @@ inline constexpr TopicShape kTopicShapes[] = {
     {TopicKind::kArchive, {"im", "archive"}, 2, {}, {}},
     {TopicKind::kCmd, {"im", "cmd", kNameLevel}, 3, {Publisher::kNamedUser, 0, true}, {}},
     {TopicKind::kSvc, {"im", "svc", kNameLevel}, 3, {}, {true, 0, BlockRule::kNone, -1}},
+    {TopicKind::kRoom, {"im", "room", kNameLevel}, 3, {Publisher::kAnyUser, -1, true, 0}, {}},
+    {TopicKind::kRoomFrom,
+     {"im", "room", kNameLevel, kNameLevel},
+     4,
+     {Publisher::kNamedUser, 1, true, 0},
+     {true, -1, BlockRule::kReaderBlocksPeer, 1, 0}},
+    {TopicKind::kRoomInfo,
+     {"im", "roominfo", kNameLevel},
+     3,
+     {},
+     {true, -1, BlockRule::kNone, -1, 0}},
     {TopicKind::kControl, {"$CONTROL", kRestLevels}, 2, {}, {}},
     {TopicKind::kSys, {"$SYS", kRestLevels}, 2, {}, {}},
 };

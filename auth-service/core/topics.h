@@ -53,6 +53,13 @@ inline constexpr const char* kAllFilter = "im/all/+";            // every broadc
 inline constexpr const char* kPresenceFilter = "im/presence/+";  // everyone's presence
 std::string InboxFilter(std::string_view me);                    // im/user/<me>/+
 
+// Rooms (topics.md "Rooms").
+std::string RoomTopic(std::string_view room);                               // im/room/<room>
+std::string RoomFromTopic(std::string_view room, std::string_view sender);  // .../<sender>
+std::string RoomInfoTopic(std::string_view room);                           // im/roominfo/<room>
+inline constexpr const char* kRoomsFilter = "im/room/+/+";                  // every room of mine
+inline constexpr const char* kRoomInfoFilter = "im/roominfo/+";  // info of every room of mine
+
 inline constexpr const char* kOnlineTopic = "im/online";
 inline constexpr const char* kSessionsTopic = "im/sessions";
 // Plugin -> service: chat messages and commands, batched (archive_stream.h).

@@ -3,8 +3,8 @@
 //   - Reload() (SIGHUP) reads the file at once.
 //   - Tick() (call often) stats the file at most four times a second; when it
 //     has changed (inode, size or mtime) and has then been still for a
-//     second, it reads it (so within about 1.25 s of the last write). A file written in place may be caught half-way, and a
-//     prefix cut at a line end is valid yet lacks users, hence the wait.
+//     second, it reads it (so within about 1.25 s of the last write). A file written in place may
+//     be caught half-way, and a prefix cut at a line end is valid yet lacks users, hence the wait.
 //   - A file that cannot be read or parsed (LoadUsersFile) keeps the old
 //     table; so does a file listing nobody when the old table had users
 //     (removing every user is never what a reload means).

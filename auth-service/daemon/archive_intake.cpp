@@ -37,6 +37,10 @@ void ArchiveIntake::OnBatch(const std::string& batch) {
       case ArchiveRecord::Kind::kCommand:
         HandleCommand(r.from, r.body);
         break;
+      case ArchiveRecord::Kind::kRoom:
+        idle_.Touch(r.from);
+        rooms_.OnMessage(r);
+        break;
     }
   }
 }

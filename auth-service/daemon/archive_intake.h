@@ -1,10 +1,10 @@
 // Archive intake: the plugin's im/archive stream (topics.md, "Archive
-// stream"): direct messages, broadcasts and commands in the order the broker
+// stream"): direct messages, broadcasts, room messages and commands in the order the broker
 // accepted them, so a command sees every message sent before it. Each message
 // is archived in the store; an offline (or resent) direct message goes on to
-// the OfflineQueue; a command is run and answered on im/svc/<user>. The same
-// records arriving on their own topics (queued in the service's session by a
-// version before the archive stream) are handled alike.
+// the OfflineQueue; a room message to RoomDelivery; a command is run and answered on im/svc/<user>.
+// The same records arriving on their own topics (queued in the service's session by a version
+// before the archive stream) are handled alike.
 #ifndef IMCHAT_DAEMON_ARCHIVE_INTAKE_H_
 #define IMCHAT_DAEMON_ARCHIVE_INTAKE_H_
 
@@ -16,6 +16,7 @@
 #include "idle_watch.h"
 #include "mqtt_link.h"
 #include "offline_queue.h"
+#include "room_delivery.h"
 #include "service_env.h"
 #include "topics.h"
 
@@ -27,8 +28,13 @@ std::int64_t ParseTimestamp(const std::string& s, std::int64_t fallback);
 class ArchiveIntake {
  public:
   ArchiveIntake(const ServiceEnv& env, bool log_text, IdleWatch& idle, OfflineQueue& queue,
-                CommandExecutor& commands)
-      : env_(env), log_text_(log_text), idle_(idle), queue_(queue), commands_(commands) {}
+                RoomDelivery& rooms, CommandExecutor& commands)
+      : env_(env),
+        log_text_(log_text),
+        idle_(idle),
+        queue_(queue),
+        rooms_(rooms),
+        commands_(commands) {}
 
   // One im/archive payload; a damaged batch keeps the records before the damage.
   void OnBatch(const std::string& batch);
@@ -44,6 +50,7 @@ class ArchiveIntake {
   bool log_text_;  // message text in server.log
   IdleWatch& idle_;
   OfflineQueue& queue_;
+  RoomDelivery& rooms_;
   CommandExecutor& commands_;
 };
 

@@ -11,13 +11,9 @@ using nlohmann::json;
 
 namespace {
 
-json Ok(const Command& cmd, const std::string& text) {
-  return {{"type", "reply"}, {"cmd", cmd.verb}, {"ok", true}, {"text", text}};
-}
+json Ok(const Command& cmd, const std::string& text) { return ReplyOk(cmd.verb, text); }
 
-json Error(const Command& cmd, const std::string& text) {
-  return {{"type", "reply"}, {"cmd", cmd.verb}, {"ok", false}, {"error", text}, {"text", text}};
-}
+json Error(const Command& cmd, const std::string& text) { return ReplyError(cmd.verb, text); }
 
 std::string Join(const std::vector<std::string>& names) {
   std::string out;
@@ -28,6 +24,7 @@ std::string Join(const std::vector<std::string>& names) {
 }  // namespace
 
 json CommandExecutor::Run(const std::string& me, const Command& cmd) {
+  if (RoomCommands::Handles(cmd)) return rooms_.Run(me, cmd);
   const std::string& v = cmd.verb;
   std::int64_t now = env_.clock();
   // The user can only retry; the log keeps SQLite's reason for the operator.

@@ -15,15 +15,30 @@ const std::vector<CommandSpec>& AllCommands() {
       {"block", "block <user>", "stop messages and presence between you and <user>"},
       {"unblock", "unblock <user>", "undo block"},
       {"blocked", "blocked", "the users you block"},
-      {"history", "history <user>|all [n]",
+      {"history", "history <user>|all|#<room> [n]",
        "the last n (default " + std::to_string(kDefaultHistory) + ", at most " +
-           std::to_string(kMaxHistory) + ") messages between you and <user>, or broadcasts"},
+           std::to_string(kMaxHistory) +
+           ") messages between you and <user>, broadcasts, or of a room of yours"},
       {"nick", "nick <display name>",
        "set your display name (1-" + std::to_string(kMaxDisplayChars) +
            " characters); alone, clear it"},
       {"users", "users [page]",
        "every user, with display name, online or last seen; " + std::to_string(kUsersPageSize) +
            " a page, sorted by name"},
+      {"create", "create <room> [invite-only]",
+       "create a room and own it; invite-only: only you can add members"},
+      {"join", "join <room>", "become a member of an open room"},
+      {"leave", "leave <room>",
+       "stop being a member (an owner's room passes to its longest member; the last one closes "
+       "it)"},
+      {"rooms", "rooms [all [page]]",
+       "your rooms with unread counts; all: the open rooms, " + std::to_string(kRoomsPerPage) +
+           " per page"},
+      {"members", "members <room>", "the members of a room of yours, with role and online"},
+      {"invite", "invite <room> <user>",
+       "add <user> to a room of yours (in an invite-only room, only its owner can)"},
+      {"kick", "kick <room> <user>", "remove <user> from a room you own"},
+      {"topic", "topic <room> [text]", "set the topic line of a room of yours; alone, show it"},
   };
   return kCommands;
 }
@@ -166,6 +181,14 @@ Command ParseCommand(std::string_view line) {
     }
     return cmd.error.empty();
   };
+  // A room may be written with a leading '#' (history needs it).
+  auto want_room = [&](const std::string& word) {
+    std::string name = !word.empty() && word[0] == '#' ? word.substr(1) : word;
+    std::string why = RoomNameError(name);
+    if (!why.empty()) cmd.error = "bad room name '" + Printable(word, 40) + "': " + why;
+    cmd.room = name;
+    return why.empty();
+  };
   auto want_user = [&](const std::string& name) {
     std::string why = NameError(name);
     if (!why.empty()) cmd.error = "bad user name '" + Printable(name, 40) + "': " + why;
@@ -186,8 +209,10 @@ Command ParseCommand(std::string_view line) {
   } else if (verb == "block" || verb == "unblock") {
     if (want_args(1, 1)) want_user(words[1]);
   } else if (verb == "history") {
-    if (want_args(1, 2) && (words[1] == "all" || want_user(words[1]))) {
-      cmd.user = words[1];
+    bool room = args >= 1 && words[1][0] == '#';
+    if (want_args(1, 2) &&
+        (room ? want_room(words[1]) : words[1] == "all" || want_user(words[1]))) {
+      if (!room) cmd.user = words[1];
       if (args == 2) {
         std::int64_t n = 0;
         if (!ParseCount(words[2], kMaxHistory, &n) || n < 1) {
@@ -206,6 +231,42 @@ Command ParseCommand(std::string_view line) {
         (!ParseCount(words[1], kMaxPage, &cmd.page) || cmd.page < 1)) {
       cmd.error =
           "'" + Printable(words[1], 40) + "' is not a page number (1 or more); " + Usage(verb);
+    }
+  } else if (verb == "create") {
+    if (want_args(1, 2) && want_room(words[1]) && args == 2) {
+      if (Lower(words[2]) == "invite-only") {
+        cmd.invite_only = true;
+      } else {
+        cmd.error = "'" + Printable(words[2], 40) + "' is not 'invite-only'; " + Usage(verb);
+      }
+    }
+  } else if (verb == "join" || verb == "leave" || verb == "members") {
+    if (want_args(1, 1)) want_room(words[1]);
+  } else if (verb == "invite" || verb == "kick") {
+    if (want_args(2, 2) && want_room(words[1])) want_user(words[2]);
+  } else if (verb == "rooms") {
+    if (want_args(0, 2) && args >= 1) {
+      std::int64_t page = 1;
+      if (Lower(words[1]) != "all") {
+        cmd.error = "'" + Printable(words[1], 40) + "' is not 'all'; " + Usage(verb);
+      } else if (args == 2 && (!ParseCount(words[2], 1000000, &page) || page < 1)) {
+        cmd.error = "'" + Printable(words[2], 40) + "' is not a page number; " + Usage(verb);
+      }
+      cmd.all = true;
+      cmd.page = page;
+    }
+  } else if (verb == "topic") {
+    if (want_args(1, 1000) && want_room(words[1])) {
+      // The text is the rest of the line after the room, spaces inside kept.
+      std::size_t verb_end = line.find(' ', line.find_first_not_of(' '));
+      std::string_view rest = line.substr(line.find_first_not_of(' ', verb_end) + words[1].size());
+      std::size_t a = rest.find_first_not_of(' ');
+      std::size_t b = rest.find_last_not_of(' ');
+      if (a != std::string_view::npos) cmd.text = std::string(rest.substr(a, b - a + 1));
+      if (Utf8Chars(cmd.text) > kMaxRoomTopicChars) {
+        cmd.error =
+            "topic too long (at most " + std::to_string(kMaxRoomTopicChars) + " characters)";
+      }
     }
   } else if (verb == "nick") {
     std::size_t start = line.find_first_not_of(' ');

@@ -30,8 +30,12 @@ struct Command {
   std::int64_t seconds = 0;     // since
   int count = kDefaultHistory;  // history n
   std::string display;          // nick ("" clears)
-  std::int64_t page = 1;        // users (1 or more; past the last page is the executor's error)
-  std::string error;            // non-empty when the line was refused
+  std::string room;             // the room of a room command, without '#' (history #room too)
+  std::string text;             // topic: the new topic ("" shows it)
+  bool invite_only = false;     // create ... invite-only
+  bool all = false;             // rooms all
+  std::int64_t page = 1;  // users, rooms all: 1 or more (past the last page: the executor's error)
+  std::string error;      // non-empty when the line was refused
 };
 
 // Parses one command line (raw payload bytes). Never throws; a refused line

@@ -55,6 +55,10 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       if (!ParseInt(v, 1, 100000, &o->history_limit)) {
         return Status::Error("--history-limit: '" + v + "' is not a count (1-100000)");
       }
+    } else if (a == "--room-replay-cap") {
+      if (!ParseInt(v, 1, 1000000, &o->room_replay_cap)) {
+        return Status::Error("--room-replay-cap: '" + v + "' is not a count (1-1000000)");
+      }
     } else {
       return Status::Error("unknown option '" + a + "'");
     }

@@ -21,13 +21,14 @@ struct DaemonOptions {
   int idle_timeout_s = 0;
   bool log_text = false;
   int history_limit = kMaxHistory;
+  int room_replay_cap = kRoomReplayCap;
   bool show_help = false;  // --help: print kDaemonUsage and run nothing
 };
 
 inline constexpr const char* kDaemonUsage =
     "usage: imchat-service --host H --port N --users FILE --data DIR --service-user NAME\n"
     "                      --service-password-file FILE [--client-id ID] [--idle-timeout SECONDS]\n"
-    "                      [--log-text] [--history-limit N]\n";
+    "                      [--log-text] [--history-limit N] [--room-replay-cap N]\n";
 
 // Parses argv (without argv[0]): the options, or an error naming the option
 // at fault. With --help the result has show_help set and nothing else checked.

@@ -47,6 +47,7 @@ void PluginEvents::OnLogin(const json& j) {
     inboxes_.Add(user, conn);
     if (inboxes_.MarkWelcomed(user, conn)) Welcome(user);
     queue_.StartReplay(user);
+    room_delivery_.StartReplay(user);
     return;
   }
   env_.log.Log("connect: " + user + " (client " + Printable(j.value("client_id", ""), 64) +
@@ -107,11 +108,17 @@ void PluginEvents::OnSessions(const json& j) {
     // An empty set would lift every block in the plugin: better send none.
     env_.log.Log("error: the block set was not sent to the plugin: " + pairs.message());
   }
+  // The plugin refuses room traffic until it has the membership (after a
+  // broker restart its table is empty): before any room replay.
+  rooms_.SendSnapshot();
   for (const std::string& user : welcome) Welcome(user);
   // Everyone connected now has been welcomed; a later snapshot (a hello
   // retry) must not welcome them again.
   lost_at_ = env_.clock() + 1;
-  for (const auto& [user, conns] : inboxes_.by_user()) queue_.StartReplay(user);
+  for (const auto& [user, conns] : inboxes_.by_user()) {
+    queue_.StartReplay(user);
+    room_delivery_.StartReplay(user);
+  }
 }
 
 void PluginEvents::Welcome(const std::string& user) {

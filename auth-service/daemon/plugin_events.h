@@ -18,6 +18,8 @@
 #include "inbox_connections.h"
 #include "offline_queue.h"
 #include "presence_publisher.h"
+#include "room_delivery.h"
+#include "rooms.h"
 #include "service_env.h"
 
 namespace imchat {
@@ -25,19 +27,23 @@ namespace imchat {
 class PluginEvents {
  public:
   PluginEvents(const ServiceEnv& env, PresencePublisher& presence, const BlockSet& blocks,
-               IdleWatch& idle, InboxConnections& inboxes, OfflineQueue& queue)
+               IdleWatch& idle, InboxConnections& inboxes, OfflineQueue& queue, Rooms& rooms,
+               RoomDelivery& room_delivery)
       : env_(env),
         presence_(presence),
         blocks_(blocks),
         idle_(idle),
         inboxes_(inboxes),
-        queue_(queue) {}
+        queue_(queue),
+        rooms_(rooms),
+        room_delivery_(room_delivery) {}
 
   // Event payloads, parsed JSON objects.
   void OnLogin(const nlohmann::json& j);
   void OnLogout(const nlohmann::json& j);
   // Replaces presence and the inbox connections with the snapshot, sends the
-  // plugin the block set, welcomes who missed it and starts the replays.
+  // plugin the block set and the room membership, welcomes who missed it and
+  // starts the replays (direct messages, then rooms).
   void OnSessions(const nlohmann::json& j);
   // The service stopped listening at `ms` (connections after it missed events).
   void set_lost_at(std::int64_t ms) { lost_at_ = ms; }
@@ -51,6 +57,8 @@ class PluginEvents {
   IdleWatch& idle_;
   InboxConnections& inboxes_;
   OfflineQueue& queue_;
+  Rooms& rooms_;
+  RoomDelivery& room_delivery_;
   std::int64_t lost_at_ = 0;  // when the broker connection was last lost
 };
 

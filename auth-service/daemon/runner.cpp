@@ -95,6 +95,7 @@ int RunDaemon(const DaemonOptions& o) {
   so.idle_timeout_s = o.idle_timeout_s;
   so.log_text = o.log_text;
   so.history_limit = o.history_limit;
+  so.room_replay_cap = o.room_replay_cap;
   Service service(*store, link, log, NowMs, so);
   service.SetUsers(NamesOf(*users));
   service.on_ready = [&log] { log.Raw("imchat-service: ready"); };

@@ -17,10 +17,15 @@ Service::Service(Store& store, MqttLink& link, ServerLog& log, Clock clock, Serv
       env_{store, out_, log, std::move(clock)},
       presence_(env_, options.online_coalesce_ms),
       idle_(env_, options.idle_timeout_s),
+      room_store_(store),
+      rooms_(env_, room_store_),
       queue_(env_, inboxes_, options.replay_window),
-      commands_(env_, presence_, blocks_, options.history_limit),
-      intake_(env_, options.log_text, idle_, queue_, commands_),
-      events_(env_, presence_, blocks_, idle_, inboxes_, queue_) {
+      room_delivery_(env_, rooms_, room_store_, inboxes_, blocks_, options.replay_window,
+                     options.room_replay_cap),
+      commands_(env_, presence_, blocks_, rooms_, room_store_, options.history_limit),
+      intake_(env_, options.log_text, idle_, queue_, room_delivery_, commands_),
+      events_(env_, presence_, blocks_, idle_, inboxes_, queue_, rooms_, room_delivery_) {
+  rooms_.Load();
   // A database that cannot be read is refused by Store::Open; a read failing
   // now is logged and the service starts from what it has.
   auto users = env_.store.Users();
@@ -59,6 +64,7 @@ void Service::OnDisconnected() {
   // Outstanding replays are abandoned; what was not acknowledged stays queued
   // and is replayed after the next sessions snapshot.
   queue_.Abandon();
+  room_delivery_.Abandon();
 }
 
 void Service::OnMessage(const InMessage& m) {
@@ -119,9 +125,11 @@ void Service::Tick() {
 
 bool Service::EndBatch() {
   queue_.BeforeCommit();
+  room_delivery_.BeforeCommit();
   Status commit = env_.store.Commit();
   if (!commit.ok()) {
     std::size_t unacknowledged = queue_.CommitFailed();
+    room_delivery_.CommitFailed();
     env_.log.Log("error: database commit failed: " + commit.message() + "; " +
                  std::to_string(unacknowledged) + " offline messages not acknowledged");
     // The plugin keeps unacknowledged messages and resends them after a hello.
@@ -129,6 +137,7 @@ bool Service::EndBatch() {
     return false;
   }
   queue_.Committed();
+  room_delivery_.Committed();
   return true;
 }
 

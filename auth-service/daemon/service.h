@@ -6,7 +6,9 @@
 //   PluginEvents       login/logout/sessions events, the welcome (plugin_events.h)
 //   ArchiveIntake      the im/archive stream: messages and commands in order
 //   OfflineQueue       queued messages: acks after the commit, the replay
-//   CommandExecutor    the commands' replies (commands.h parses them)
+//   Rooms              room membership: store, plugin deltas, roominfo (rooms.h)
+//   RoomDelivery       room messages: stored once, `sent`, cursors, the replay
+//   CommandExecutor    the commands' replies (commands.h parses them; RoomCommands)
 //   PresencePublisher  im/presence/<user> and the coalesced im/online
 //   IdleWatch          the idle timeout
 //   ServiceOutput      the shapes of what the service publishes
@@ -38,6 +40,9 @@
 #include "plugin_events.h"
 #include "presence.h"
 #include "presence_publisher.h"
+#include "room_delivery.h"
+#include "room_store.h"
+#include "rooms.h"
 #include "server_log.h"
 #include "service_env.h"
 #include "service_options.h"
@@ -57,7 +62,9 @@ class Service {
   void OnConnected();
   void OnDisconnected();
   void OnMessage(const InMessage& m);
-  void OnPublished(std::uint64_t tag, int reason) { queue_.OnPublished(tag, reason); }
+  void OnPublished(std::uint64_t tag, int reason) {
+    if (!room_delivery_.OnPublished(tag, reason)) queue_.OnPublished(tag, reason);
+  }
   // Timers: im/online coalescing, idle timeout, hello retry. Call often.
   void Tick();
   // Commits and sends what waited for the commit. False when the commit failed.
@@ -66,7 +73,7 @@ class Service {
   // deliveries (their acks wait for the commit, and a crash before it would
   // bring them back out of order or twice): the owner should not defer
   // EndBatch() then. Archive-only work may be committed in larger batches.
-  bool CommitUrgent() const { return queue_.CommitUrgent(); }
+  bool CommitUrgent() const { return queue_.CommitUrgent() || room_delivery_.CommitUrgent(); }
 
   // True once the sessions snapshot after the last OnConnected() was applied.
   bool ready() const { return ready_; }
@@ -84,7 +91,10 @@ class Service {
   BlockSet blocks_;
   IdleWatch idle_;
   InboxConnections inboxes_;
+  RoomStore room_store_;
+  Rooms rooms_;
   OfflineQueue queue_;
+  RoomDelivery room_delivery_;
   CommandExecutor commands_;
   ArchiveIntake intake_;
   PluginEvents events_;

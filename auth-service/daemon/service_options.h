@@ -14,8 +14,9 @@ struct ServiceOptions {
   int idle_timeout_s = 0;  // 0 = off
   bool log_text = false;   // message text in server.log
   int history_limit = kMaxHistory;
-  int online_coalesce_ms = 75;  // at most one im/online publication per this
-  int replay_window = 200;      // replayed messages in flight per user
+  int online_coalesce_ms = 75;           // at most one im/online publication per this
+  int replay_window = 200;               // replayed messages in flight per user
+  int room_replay_cap = kRoomReplayCap;  // newest messages per room replayed at login
 };
 
 // Milliseconds since the epoch; injected so tests drive time by hand.

@@ -11,6 +11,14 @@ std::string DumpJson(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+json ReplyOk(const std::string& cmd, const std::string& text) {
+  return {{"type", "reply"}, {"cmd", cmd}, {"ok", true}, {"text", text}};
+}
+
+json ReplyError(const std::string& cmd, const std::string& text) {
+  return {{"type", "reply"}, {"cmd", cmd}, {"ok", false}, {"error", text}, {"text", text}};
+}
+
 void ServiceOutput::Publish(const std::string& topic, const json& j, bool retain) {
   link_.Publish(topic, DumpJson(j), 1, retain, {}, 0);
 }

@@ -16,6 +16,11 @@ namespace imchat {
 // replaced rather than thrown on.
 std::string DumpJson(const nlohmann::json& j);
 
+// A command's reply: {"type":"reply","cmd","ok":true,"text"}, and a refusal
+// with the same text in `error`.
+nlohmann::json ReplyOk(const std::string& cmd, const std::string& text);
+nlohmann::json ReplyError(const std::string& cmd, const std::string& text);
+
 class ServiceOutput {
  public:
   explicit ServiceOutput(MqttLink& link) : link_(link) {}

@@ -115,6 +115,8 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) 
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
+sqlite3* Store::handle() const { return impl_->db; }
+
 void Store::Begin() {
   if (impl_->in_transaction) return;
   std::string why;
@@ -124,46 +126,6 @@ void Store::Begin() {
     write_error_ = why;
   }
 }
-
-namespace {
-void BindText(sqlite3_stmt* s, int i, const std::string& v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
-
-// The error of a read whose last step returned `rc` (not a row, not the end):
-// what was being read and SQLite's reason, for the caller's log line.
-Status ReadError(sqlite3* db, const char* what, int rc) {
-  return Status::Error(std::string("cannot read ") + what + " from the database: " +
-                       sqlite3_errstr(rc) + " (" + sqlite3_errmsg(db) + ")");
-}
-
-// Steps `s` to its end, calling `row` for each row; resets `s` either way.
-// A step that fails part-way is an error, never a silently short result.
-template <typename Row>
-Status ReadRows(sqlite3* db, sqlite3_stmt* s, const char* what, Row row) {
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) row(s);
-  sqlite3_reset(s);
-  return rc == SQLITE_DONE ? Status::Ok() : ReadError(db, what, rc);
-}
-
-Result<std::vector<StoredMessage>> ReadMessages(sqlite3* db, sqlite3_stmt* s, const char* what) {
-  std::vector<StoredMessage> out;
-  Status read = ReadRows(db, s, what, [&out](sqlite3_stmt* s) {
-    StoredMessage m;
-    m.seq = sqlite3_column_int64(s, 0);
-    m.id = ColumnBytes(s, 1);
-    m.sender = ColumnBytes(s, 2);
-    m.recipient = ColumnBytes(s, 3);
-    m.ts = sqlite3_column_int64(s, 4);
-    m.body = ColumnBytes(s, 5);
-    if (sqlite3_column_count(s) > 6) m.ref = ColumnBytes(s, 6);
-    out.push_back(std::move(m));
-  });
-  if (!read.ok()) return read;
-  return out;
-}
-}  // namespace
 
 Store::AddResult Store::AddMessage(const StoredMessage& m, bool queue) {
   Begin();

@@ -3,7 +3,7 @@
 //
 // Contract: Open() refuses (returns an error, never rewrites) a file that is
 // not an imchat database of a known schema version, or that fails an
-// integrity check; an older schema (1) is upgraded in one transaction (all
+// integrity check; an older schema (1 or 2) is upgraded in one transaction (all
 // or nothing), saying so on stderr. Writes go into one open transaction that the caller ends
 // with Commit(); nothing counts as stored before Commit() returned ok.
 //
@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "status.h"
+
+struct sqlite3;
 
 namespace imchat {
 
@@ -86,9 +88,11 @@ class Store {
   const std::string& write_error() const { return write_error_; }
 
  private:
+  friend class RoomStore;  // the room tables (room_store.h) share the connection and transaction
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   void Begin();
+  sqlite3* handle() const;
   std::unique_ptr<Impl> impl_;
   std::string write_error_;
 };

@@ -1,5 +1,5 @@
 // The store's schema: creating it in a new file, recognising an imchat
-// database of a known version, and upgrading version 1 (store_schema.h).
+// database of a known version, and upgrading versions 1 and 2 (store_schema.h).
 #include "store_schema.h"
 
 #include <cstdio>
@@ -22,9 +22,35 @@ std::string ColumnBytes(sqlite3_stmt* s, int i) {
   return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
 }
 
+void BindText(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+
+Status ReadError(sqlite3* db, const char* what, int rc) {
+  return Status::Error(std::string("cannot read ") + what + " from the database: " +
+                       sqlite3_errstr(rc) + " (" + sqlite3_errmsg(db) + ")");
+}
+
+Result<std::vector<StoredMessage>> ReadMessages(sqlite3* db, sqlite3_stmt* s, const char* what) {
+  std::vector<StoredMessage> out;
+  Status read = ReadRows(db, s, what, [&out](sqlite3_stmt* s) {
+    StoredMessage m;
+    m.seq = sqlite3_column_int64(s, 0);
+    m.id = ColumnBytes(s, 1);
+    m.sender = ColumnBytes(s, 2);
+    m.recipient = ColumnBytes(s, 3);
+    m.ts = sqlite3_column_int64(s, 4);
+    m.body = ColumnBytes(s, 5);
+    if (sqlite3_column_count(s) > 6) m.ref = ColumnBytes(s, 6);
+    out.push_back(std::move(m));
+  });
+  if (!read.ok()) return read;
+  return out;
+}
+
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr const char* kApplication = "imchat";
 
 // Version 2: every message row is written to as few b-trees as its queries
@@ -55,6 +81,21 @@ CREATE TABLE blocks(blocker TEXT NOT NULL, blocked TEXT NOT NULL, PRIMARY KEY(bl
 CREATE TABLE users(name TEXT PRIMARY KEY, display TEXT NOT NULL DEFAULT '',
   last_seen INTEGER NOT NULL DEFAULT 0, online INTEGER NOT NULL DEFAULT 0,
   since INTEGER NOT NULL DEFAULT 0);
+)sql";
+// Version 3 adds rooms. A room message is stored once (room_messages), never
+// once per member: each member has a cursor, the last room message seq
+// delivered to them or skipped, and a replay reads the room's messages after
+// it (the (room, seq) index). seq is shared by all rooms, so a cursor never
+// goes back when a room's messages are deleted with the room.
+constexpr const char* kRoomTables = R"sql(
+CREATE TABLE rooms(name TEXT PRIMARY KEY, owner TEXT NOT NULL, topic TEXT NOT NULL DEFAULT '',
+  invite_only INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);
+CREATE TABLE room_members(room TEXT NOT NULL, user TEXT NOT NULL, role TEXT NOT NULL,
+  join_order INTEGER NOT NULL, joined INTEGER NOT NULL, cursor INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(room, user));
+CREATE TABLE room_messages(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, room TEXT NOT NULL,
+  sender TEXT NOT NULL, ts INTEGER NOT NULL, body BLOB NOT NULL, ref TEXT NOT NULL DEFAULT '');
+CREATE INDEX room_messages_room ON room_messages(room, seq);
 )sql";
 // Version 1 -> 2 in one transaction: rows keep their seq, so history order
 // and queue order are unchanged.
@@ -95,6 +136,22 @@ bool MigrateV1(sqlite3* db, const std::string& path, std::string* error) {
   return true;
 }
 
+// Adds the room tables to a version 2 database (all or nothing); the
+// messages are not touched, so this is quick at any size.
+bool MigrateV2(sqlite3* db, const std::string& path, std::string* error) {
+  std::string why;
+  std::string sql = std::string("BEGIN IMMEDIATE;") + kRoomTables +
+                    "UPDATE meta SET value='3' WHERE key='schema_version';COMMIT;";
+  if (!ExecSql(db, sql.c_str(), &why)) {
+    ExecSql(db, "ROLLBACK", &why);
+    *error =
+        "cannot upgrade " + path + " from schema 2 to 3: " + why + " (the database is unchanged)";
+    return false;
+  }
+  std::fprintf(stderr, "imchat-service: %s upgraded to schema 3 (rooms)\n", path.c_str());
+  return true;
+}
+
 }  // namespace
 
 bool CheckOrCreateSchema(sqlite3* db, const std::string& path, std::string* error) {
@@ -127,7 +184,7 @@ bool CheckOrCreateSchema(sqlite3* db, const std::string& path, std::string* erro
   if (tables == 0) {
     if (!ExecSql(db, "PRAGMA journal_mode=WAL", error)) return false;
     std::string sql = std::string("BEGIN;") + kOtherTables + kMessagesV2 + kIndexesV2 +
-                      "INSERT INTO meta VALUES('application','" + kApplication +
+                      kRoomTables + "INSERT INTO meta VALUES('application','" + kApplication +
                       "');INSERT INTO meta VALUES('schema_version','" +
                       std::to_string(kSchemaVersion) + "');COMMIT;";
     if (!ExecSql(db, sql.c_str(), &why)) {
@@ -155,6 +212,10 @@ bool CheckOrCreateSchema(sqlite3* db, const std::string& path, std::string* erro
   if (version == "1") {
     if (!MigrateV1(db, path, error)) return false;
     version = "2";
+  }
+  if (version == "2") {
+    if (!MigrateV2(db, path, error)) return false;
+    version = "3";
   }
   if (version != std::to_string(kSchemaVersion)) {
     *error = path + " has schema version '" + version + "'; this imchat-service needs " +

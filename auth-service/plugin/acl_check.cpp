@@ -1,5 +1,6 @@
 // ACL_CHECK: the core ACL decisions for publish, delivery (read, checked per
-// subscriber, which is how blocks and wide filters are enforced) and subscribe.
+// subscriber, which is how blocks, room membership and wide filters are
+// enforced) and subscribe.
 #include "acl.h"
 #include "imchat_plugin.h"
 #include "names.h"
@@ -32,16 +33,22 @@ int OnAclCheck(int event, void* event_data, void* userdata) {
   const char* username = mosquitto_client_username(ed->client);
   if (!username || !ed->topic) return MOSQ_ERR_ACL_DENIED;
   Actor actor{username, username == state.options.service_user};
-  AclView view{&state.blocks};
+  AclView view{&state.blocks, &state.rooms};
   Decision d;
   if (ed->access == MOSQ_ACL_WRITE) {
     // A client we no longer track, or one being taken over, is going away: this is its will.
     const Connection* conn = FindConnection(state, ed->client);
     const bool will = !conn || !conn->logout_reason.empty();
+    if (!will && !actor.service && RoomPublishDecidedAtMessage(ed->topic, ed->retain)) {
+      // MESSAGE applies the same core decision (room_messages.cpp) where the
+      // client's user properties are at hand: the refusal status carries its `ref`.
+      return MOSQ_ERR_SUCCESS;
+    }
     d = will ? CanPublishWill(actor, ed->topic, ed->retain, view)
              : CanPublish(actor, ed->topic, ed->retain, view);
   } else if (ed->access == MOSQ_ACL_READ) {
-    d = CanRead(actor, ed->topic, view);
+    // Mosquitto 2.0 passes no properties here; a `for` replay was noted at MESSAGE.
+    d = CanRead(actor, ed->topic, view, RoomReplayFor(state, ed->payload, ed->topic));
   } else {
     d = CanSubscribe(actor, ed->topic, view);
     if (d.allowed && !actor.service && FilterCoversInbox(ed->topic, actor.name)) {

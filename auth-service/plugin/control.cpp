@@ -1,7 +1,9 @@
 // CONTROL on $CONTROL/imchat/v1: requests from the auth-service (topics.md,
-// "Service internals"): hello, blocks, block, unblock, kick, stored.
+// "Service internals"): hello, blocks, block, unblock, kick, stored, and the
+// room membership requests of core/room_requests.h.
 #include "imchat_plugin.h"
 #include "names.h"
+#include "room_requests.h"
 #include "topics.h"
 
 namespace imchat::plugin {
@@ -20,6 +22,21 @@ bool GetName(const nlohmann::json& j, const char* key, std::string* out) {
   if (it == j.end() || !it->is_string()) return false;
   *out = it->get<std::string>();
   return IsValidUserName(*out);
+}
+
+// Operators see the snapshot land and each membership change (a few per
+// command at most); the snapshot's parts only at debug level.
+void LogRoomRequest(const State& state, const std::string& op, const nlohmann::json& j) {
+  if (op == "rooms_end") {
+    mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: room members loaded: %zu rooms",
+                         state.rooms.room_count());
+  } else if (op == "rooms_begin" || op == "room_set") {
+    mosquitto_log_printf(MOSQ_LOG_DEBUG, "imchat: %s", op.c_str());
+  } else {
+    const std::string room = j["room"].get<std::string>();
+    mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: %s #%s: %zu members now", op.c_str(), room.c_str(),
+                         state.rooms.member_count(room));
+  }
 }
 
 }  // namespace
@@ -90,6 +107,12 @@ int OnControl(int event, void* event_data, void* userdata) {
       if (id.is_string()) list.push_back(id.get<std::string>());
     }
     ForgetStored(state, list);
+    return MOSQ_ERR_SUCCESS;
+  }
+  if (IsRoomRequest(op)) {
+    Status applied = ApplyRoomRequest(j, &state.rooms);
+    if (!applied.ok()) return Reject(ed, applied.message());
+    LogRoomRequest(state, op, j);
     return MOSQ_ERR_SUCCESS;
   }
   return Reject(ed, "unknown op '" + Printable(op) + "'");

@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -29,6 +30,7 @@ extern "C" {
 #include "archive_stream.h"
 #include "blocks.h"
 #include "lockout.h"
+#include "room_members.h"
 #include "session_owners.h"
 #include "users_file.h"
 #include "users_reload.h"
@@ -84,6 +86,18 @@ struct Outbound {
   std::int64_t wake_due_us = 0;  // steady clock; a pending wake-up is due then
 };
 
+// A service replay addressed to one room member (user property `for`, topics.md
+// "Rooms"). Mosquitto 2.0 passes no properties to ACL_CHECK, so MESSAGE notes
+// which message (its stored payload and topic) is for whom, and the read checks
+// of its routing, which follow within the same PUBLISH, look it up
+// (room_messages.cpp). Cleared by the next MESSAGE and at TICK.
+struct RoomReplay {
+  bool active = false;
+  const void* payload = nullptr;
+  std::string topic;
+  std::string member;
+};
+
 struct State {
   mosquitto_plugin_id_t* id = nullptr;
   Options options;
@@ -92,6 +106,10 @@ struct State {
   SteadyClock clock;
   std::unique_ptr<Lockout> lockout;
   BlockSet blocks;
+  // Who is a member of which room, pushed by the service (control.cpp); refuses
+  // every room topic to users until the first snapshot.
+  RoomMembers rooms;
+  RoomReplay room_replay;
   // Keyed by the broker's client pointer: valid from BASIC_AUTH until DISCONNECT.
   std::map<const mosquitto*, Connection> connections;
   // The same connections by user name, so per-message questions ("does bob have an
@@ -177,6 +195,25 @@ void StopWakeUp(State& state);
 // --- messages.cpp: resend held offline messages to the service's client id.
 void ResendPending(State& state, const char* service_client_id);
 void ForgetStored(State& state, const std::vector<std::string>& ids);
+// The value of the first user property `key` in `props`, if any.
+std::optional<std::string> FindUserProperty(const mosquitto_property* props, const char* key);
+
+// --- room_messages.cpp: rooms at publish and delivery (topics.md "Rooms").
+// True for a user's (non-retained) publish to im/room/<room>: ACL_CHECK lets it
+// through and MESSAGE decides membership, where the client's `ref` is known
+// for the refusal status.
+bool RoomPublishDecidedAtMessage(const char* topic, bool retain);
+// MESSAGE for that publish: true when `me` is a member of `room`; otherwise
+// logs, publishes a `refused` status to im/svc/<me> and returns false.
+bool AdmitRoomMessage(State& state, const mosquitto_evt_message* ed, const std::string& me,
+                      const std::string& room, const std::string& id, const std::string& ref);
+// MESSAGE for the service's publish to im/room/<room>/<sender>: a replay with
+// user property `for` is noted for the read checks (RoomReplayFor), or refused
+// when that member has no connection (the service keeps it for the next login).
+int RoomServiceMessage(State& state, mosquitto_evt_message* ed);
+// The member a delivery of `payload` on `topic` is reserved for; empty for
+// every message but a `for` replay being routed.
+std::string_view RoomReplayFor(const State& state, const void* payload, const char* topic);
 
 // --- disconnect_reason.cpp: true while the broker handles a client's DISCONNECT
 // packet (so the connection ends with reason "quit"); see the file for why.

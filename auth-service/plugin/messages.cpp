@@ -1,6 +1,6 @@
 // MESSAGE (after the ACL allowed the publish): sender stamping (topic rewrite),
-// direct-message refusals, the id/ts/offline user properties, the archive
-// stream to the service (every chat message and command, in order), the
+// direct-message and room refusals (room_messages.cpp decides the latter), the id/ts/offline user
+// properties, the archive stream to the service (every chat message and command, in order), the
 // offline messages held for the service, and the service's replay guard.
 #include <cstring>
 #include <set>
@@ -15,7 +15,7 @@ namespace {
 
 // Properties only the broker sets on chat messages.
 bool IsReserved(const char* name) {
-  static const std::set<std::string> kReserved = {"id", "ts", "queued", "offline", "resend"};
+  static const std::set<std::string> kReserved = {"id", "ts", "queued", "offline", "resend", "for"};
   return name && kReserved.count(name) > 0;
 }
 
@@ -57,21 +57,6 @@ mosquitto_property* CopyWithoutReserved(const mosquitto_property* in, std::strin
   return out;
 }
 
-bool HasUserProperty(const mosquitto_property* in, const char* key, const char* want) {
-  for (const mosquitto_property* p = in; p; p = mosquitto_property_next(p)) {
-    if (mosquitto_property_identifier(p) != MQTT_PROP_USER_PROPERTY) continue;
-    char* name = nullptr;
-    char* value = nullptr;
-    if (!mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &name, &value, false))
-      continue;
-    bool hit = std::strcmp(name, key) == 0 && std::strcmp(value, want) == 0;
-    mosquitto_free(name);
-    mosquitto_free(value);
-    if (hit) return true;
-  }
-  return false;
-}
-
 // Connections of `name` that hold the inbox subscription. Only they receive a
 // direct message from the broker; to a user connected without one (between
 // CONNACK and SUBSCRIBE, or a client that only publishes) the message is
@@ -94,7 +79,8 @@ std::string NextMessageId(State& state) {
 
 int ServiceMessage(State& state, mosquitto_evt_message* ed) {
   ParsedTopic t = ParseTopic(ed->topic);
-  if (t.kind == TopicKind::kUserToFrom && HasUserProperty(ed->properties, "queued", "1") &&
+  if (t.kind == TopicKind::kRoomFrom) return RoomServiceMessage(state, ed);
+  if (t.kind == TopicKind::kUserToFrom && FindUserProperty(ed->properties, "queued") == "1" &&
       ConnectedClients(state, t.first) == 0) {
     // The recipient left since the service decided to replay: it keeps the message queued.
     mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: replay to %s refused: no connected client",
@@ -150,10 +136,12 @@ int OnMessage(int event, void* event_data, void* userdata) {
   const char* username = mosquitto_client_username(ed->client);
   if (!username || !ed->topic) return MOSQ_ERR_ACL_DENIED;
   const std::string me = username;
+  // A replay noted for the previous message has been routed by now.
+  state.room_replay.active = false;
   if (me == state.options.service_user) return ServiceMessage(state, ed);
 
   ParsedTopic t = ParseTopic(ed->topic);
-  std::string to;
+  std::string to, room;
   switch (t.kind) {
     case TopicKind::kAll:
       ReplaceTopic(ed, AllTopic(me));
@@ -166,6 +154,10 @@ int OnMessage(int event, void* event_data, void* userdata) {
       break;
     case TopicKind::kUserToFrom:
       to = t.first;
+      break;
+    case TopicKind::kRoom:  // rewritten once membership is checked below
+    case TopicKind::kRoomFrom:
+      room = t.first;
       break;
     case TopicKind::kCmd:
       return CommandMessage(state, ed, me);
@@ -199,6 +191,13 @@ int OnMessage(int event, void* event_data, void* userdata) {
       return MOSQ_ERR_ACL_DENIED;
     }
   }
+  if (t.kind == TopicKind::kRoom) {
+    if (!AdmitRoomMessage(state, ed, me, room, id, ref)) {
+      mosquitto_property_free_all(&props);
+      return MOSQ_ERR_ACL_DENIED;
+    }
+    ReplaceTopic(ed, RoomFromTopic(room, me));
+  }
   // A direct message nobody holds an inbox for is offline: held here and queued by the service.
   const bool offline = !to.empty() && InboxClients(state, to) == 0;
   mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "id", id.c_str());
@@ -208,12 +207,14 @@ int OnMessage(int event, void* event_data, void* userdata) {
   ed->properties = props;
 
   ArchiveRecordView r;
-  r.kind = to.empty() ? ArchiveRecord::Kind::kBroadcast : ArchiveRecord::Kind::kDirect;
+  r.kind = !room.empty() ? ArchiveRecord::Kind::kRoom
+           : to.empty()  ? ArchiveRecord::Kind::kBroadcast
+                         : ArchiveRecord::Kind::kDirect;
   r.offline = offline;
   r.id = id;
   r.ts = now;
   r.from = me;
-  r.to = to;
+  r.to = room.empty() ? to : room;
   r.ref = ref;
   if (ed->payload && ed->payloadlen > 0) {
     r.body = std::string_view(static_cast<const char*>(ed->payload), ed->payloadlen);
@@ -242,6 +243,22 @@ void ResendPending(State& state, const char* service_client_id) {
   ResendArchiveTo(service_client_id, state.pending);
   mosquitto_log_printf(MOSQ_LOG_INFO, "imchat: resent %zu held offline messages to the service",
                        state.pending.size());
+}
+
+std::optional<std::string> FindUserProperty(const mosquitto_property* props, const char* key) {
+  for (const mosquitto_property* p = props; p; p = mosquitto_property_next(p)) {
+    if (mosquitto_property_identifier(p) != MQTT_PROP_USER_PROPERTY) continue;
+    char* name = nullptr;
+    char* value = nullptr;
+    if (!mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &name, &value, false))
+      continue;
+    std::optional<std::string> found;
+    if (std::strcmp(name, key) == 0) found = value;
+    mosquitto_free(name);
+    mosquitto_free(value);
+    if (found) return found;
+  }
+  return std::nullopt;
 }
 
 void ForgetStored(State& state, const std::vector<std::string>& ids) {

@@ -199,6 +199,7 @@ int OnOutboundTick(int event, void* event_data, void* userdata) {
   (void)event;
   (void)event_data;
   State& state = *static_cast<State*>(userdata);
+  state.room_replay.active = false;  // routed within its PUBLISH, before this tick
   Outbound& out = state.outbound;
   if (out.archive.empty() && out.statuses.empty()) return MOSQ_ERR_SUCCESS;
   const std::int64_t now = MonoUs();

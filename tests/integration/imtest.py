@@ -125,7 +125,8 @@ def mqtt_packet(header, body):
 
 def archive_records(payload):
     """Decodes an im/archive batch (auth-service/core/archive_stream.h) into dicts with
-    kind ('b', 'd', 'c'), flags, id, ts, from, to, ref and body (bytes)."""
+    kind ('b', 'd', 'r', 'c'), flags, id, ts, from, to (the recipient of 'd', the room of 'r'),
+    ref and body (bytes)."""
     assert payload.startswith(b"IMA1\n"), payload[:20]
     rest = payload[5:]
     records = []
@@ -137,7 +138,7 @@ def archive_records(payload):
         assert rest[ref_len + body_len:ref_len + body_len + 1] == b"\n"
         rest = rest[ref_len + body_len + 1:]
         records.append({"kind": kind[0], "flags": kind[1:].strip("-"), "id": rid, "ts": int(ts),
-                        "from": sender, "to": "" if kind[0] != "d" else to,
+                        "from": sender, "to": to if kind[0] in "dr" else "",
                         "ref": ref.decode(), "body": body})
     return records
 

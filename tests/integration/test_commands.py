@@ -8,7 +8,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import imtest  # noqa: E402
 
-COMMANDS = ["help", "who", "since", "block", "unblock", "blocked", "history", "nick", "users"]
+COMMANDS = ["help", "who", "since", "block", "unblock", "blocked", "history", "nick", "users",
+            "create", "join", "leave", "rooms", "members", "invite", "kick", "topic"]
 
 
 class Commands(imtest.StackTest):

@@ -14,8 +14,9 @@ TEST_CASE("a message the store could not queue is not acked to the plugin; the l
   imchat::testing::RawSql(f.path, "DROP TABLE messages");
   f.Archive({Direct("alice", "bob", "kept by the plugin", "q1", 5, true)});
   CHECK_FALSE(f.service->EndBatch());
-  CHECK(f.link.On("$CONTROL/imchat/v1").size() == 2);  // hello, blocks: no `stored`
-  CHECK(f.Statuses("alice").empty());                  // no `queued` either
+  // hello, blocks, rooms_begin, rooms_end: no `stored`
+  CHECK(f.link.On("$CONTROL/imchat/v1").size() == 4);
+  CHECK(f.Statuses("alice").empty());  // no `queued` either
   std::string log = f.Log();
   CHECK_THAT(log, Catch::Contains("message alice -> bob") && Catch::Contains("[store error: "));
   CHECK_THAT(log, Catch::Contains("error: database commit failed: ") &&

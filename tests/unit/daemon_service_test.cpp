@@ -12,9 +12,12 @@ TEST_CASE("service says hello, becomes ready on the snapshot and sends the block
   Fixture f;
   CHECK(f.ready == 1);
   auto control = f.link.On("$CONTROL/imchat/v1");
-  REQUIRE(control.size() == 2);
+  REQUIRE(control.size() == 4);
   CHECK(control[0].Json() == json{{"op", "hello"}});
   CHECK(control[1].Json()["op"] == "blocks");
+  // The room membership (none yet) follows: the plugin refuses room traffic until rooms_end.
+  CHECK(control[2].Json() == json{{"op", "rooms_begin"}});
+  CHECK(control[3].Json() == json{{"op", "rooms_end"}});
 }
 
 TEST_CASE("presence follows the last connection and coalesces im/online", "[unit]") {
@@ -68,12 +71,12 @@ TEST_CASE("offline messages are acked after commit, then replayed in order on in
         Direct("alice", "bob", "msg" + std::to_string(i), "id" + std::to_string(i), 500 + i, true));
   }
   f.Archive(batch);
-  CHECK(f.link.On("$CONTROL/imchat/v1").size() == 2);  // nothing acked before the commit
+  CHECK(f.link.On("$CONTROL/imchat/v1").size() == 4);  // nothing acked before the commit
   CHECK(f.Statuses("alice").empty());
   f.service->EndBatch();
   auto control = f.link.On("$CONTROL/imchat/v1");
-  REQUIRE(control.size() == 3);
-  CHECK(control[2].Json() == json{{"op", "stored"}, {"ids", {"id1", "id2", "id3"}}});
+  REQUIRE(control.size() == 5);
+  CHECK(control[4].Json() == json{{"op", "stored"}, {"ids", {"id1", "id2", "id3"}}});
   REQUIRE(f.Statuses("alice").size() == 3);
   CHECK(f.Statuses("alice")[0].Json()["status"] == "queued");
 

@@ -141,7 +141,7 @@ TEST_CASE("store upgrades a schema 1 database keeping queue, history and blocks"
   std::string error;
   auto store = imchat::Store::Open(db.path, &error);
   REQUIRE(store);
-  CHECK(Must(store->MetaInt("schema_version")) == 2);
+  CHECK(Must(store->MetaInt("schema_version")) == 3);  // 1 -> 2 -> 3
   auto queue = Must(store->Queue("bob", 10));
   REQUIRE(queue.size() == 2);
   CHECK(queue[0].id == "q1");
@@ -162,7 +162,7 @@ TEST_CASE("store upgrades a schema 1 database keeping queue, history and blocks"
   REQUIRE(store->Commit().ok());
   CHECK(Must(store->History("alice", "bob", 1))[0].id == "n1");
   store.reset();
-  // Opening again finds version 2 and changes nothing.
+  // Opening again finds version 3 and changes nothing.
   store = imchat::Store::Open(db.path, &error);
   REQUIRE(store);
   CHECK(Must(store->QueueSize("bob")) == 2);
@@ -171,10 +171,10 @@ TEST_CASE("store upgrades a schema 1 database keeping queue, history and blocks"
 TEST_CASE("store refuses a schema version it does not know", "[unit]") {
   TempDb db;
   RawSql(db.path, kSchemaV1);
-  RawSql(db.path, "UPDATE meta SET value='3' WHERE key='schema_version'");
+  RawSql(db.path, "UPDATE meta SET value='4' WHERE key='schema_version'");
   std::string error;
   CHECK_FALSE(imchat::Store::Open(db.path, &error));
-  CHECK_THAT(error, Catch::Contains("schema version '3'"));
+  CHECK_THAT(error, Catch::Contains("schema version '4'"));
 }
 
 TEST_CASE("store history with oneself lists each note once", "[unit]") {

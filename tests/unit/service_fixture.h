@@ -56,6 +56,19 @@ inline ArchiveRecord Command(const std::string& user, const std::string& line) {
   return r;
 }
 
+inline ArchiveRecord RoomMessage(const std::string& from, const std::string& room,
+                                 const std::string& body, const std::string& id,
+                                 std::int64_t ts = 0) {
+  ArchiveRecord r;
+  r.kind = ArchiveRecord::Kind::kRoom;
+  r.from = from;
+  r.to = room;
+  r.body = body;
+  r.id = id;
+  r.ts = ts;
+  return r;
+}
+
 inline std::string Batch(const std::vector<ArchiveRecord>& records) {
   std::string batch;
   for (const ArchiveRecord& r : records) imchat::AppendArchiveRecord(&batch, r);
@@ -73,6 +86,17 @@ struct Fixture {
         *store, link, log, [this] { return now; }, options);
     service->SetUsers({"alice", "bob", "carol"});
     service->on_ready = [this] { ++ready; };
+    service->OnConnected();
+    Event("im/sessions", {{"ts", now}, {"sessions", json::array()}});
+  }
+  // A new Service on the same database, link and log (a restart of the
+  // daemon), with `options`; connected and ready when `connect`.
+  void Restart(const imchat::ServiceOptions& options, bool connect = true) {
+    service.reset();
+    service = std::make_unique<imchat::Service>(
+        *store, link, log, [this] { return now; }, options);
+    service->SetUsers({"alice", "bob", "carol"});
+    if (!connect) return;
     service->OnConnected();
     Event("im/sessions", {{"ts", now}, {"sessions", json::array()}});
   }
@@ -103,6 +127,16 @@ struct Fixture {
   void Logout(const std::string& user, int conn, const std::string& reason) {
     Event("im/logout/" + user,
           {{"event", "logout"}, {"user", user}, {"conn", conn}, {"reason", reason}});
+  }
+  // Runs the command `line` of `user` in its own batch; its reply.
+  json Run(const std::string& user, const std::string& line) {
+    Archive({Command(user, line)});
+    service->EndBatch();
+    auto replies = link.On("im/svc/" + user);
+    REQUIRE_FALSE(replies.empty());
+    json j = replies.back().Json();
+    REQUIRE(j["type"] == "reply");
+    return j;
   }
   std::vector<Sent> Statuses(const std::string& user) {
     std::vector<Sent> out;
