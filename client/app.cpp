@@ -96,7 +96,9 @@ int RunChat(AppOptions options) {
   std::unique_ptr<Console> console;
   if (isatty(STDIN_FILENO) == 1) {
     console =
-        MakeEditConsole([&state] { return state.KnownUsers(); }, ColorWanted(options.no_color));
+        MakeEditConsole([&state](const std::string& before,
+                                 const std::string& word) { return state.Complete(before, word); },
+                        ColorWanted(options.no_color));
   } else {
     console = MakeLineConsole(STDIN_FILENO);
   }

@@ -44,7 +44,11 @@ std::string ReasonText(int code) {
 
 constexpr int kServerShuttingDown = 0x8B;
 
-bool IsPrivate(const Outgoing& out) { return ParseTopic(out.topic).kind == TopicKind::kUserTo; }
+// A refused private or room message gets its reason from the service's status.
+bool HasStatus(const Outgoing& out) {
+  const TopicKind kind = ParseTopic(out.topic).kind;
+  return kind == TopicKind::kUserTo || kind == TopicKind::kRoom;
+}
 
 }  // namespace
 
@@ -221,6 +225,8 @@ void ChatLoop::HandleEvents() {
           Show(line);
           if (!hint_shown_ && (line.away || service)) hint_at_ = Clock::now() + kHintQuiet;
         }
+        // A reply, a removal or a closed room can change the conversation.
+        console_->SetPrompt(state_.Prompt());
         break;
       }
       case SessionEvent::Kind::kPublished: {
@@ -231,8 +237,7 @@ void ChatLoop::HandleEvents() {
         Pump();
         if (event.code == -1) {
           NotConfirmed(out);
-        } else if (event.code >= 0x80 && !(IsPrivate(out) && event.code == 0x87)) {
-          // A refused private message gets its reason from the service's status.
+        } else if (event.code >= 0x80 && !(HasStatus(out) && event.code == 0x87)) {
           Error("not sent (" + ReasonText(event.code) + "): " + Snippet(out.payload));
         }
         break;

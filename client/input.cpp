@@ -1,6 +1,7 @@
 // Parsing one typed line into a chat message or a client command (input.h).
 #include "input.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -56,6 +57,27 @@ Input BadName(std::string_view name) {
                "' is not a valid user name (1-32 of A-Z a-z 0-9 _ . -); see /help");
 }
 
+// `typed` as the user wrote it, `name` without its '#'.
+Input BadRoom(std::string_view typed, std::string_view name) {
+  return Error("'" + Shown(typed) + "' is not a valid room name: " + RoomNameError(name) +
+               "; see /help");
+}
+
+// A room as typed: "dev" or "#dev". Sets in->room, or returns false with
+// *error set when the name breaks the rule.
+bool TakeRoom(std::string_view word, Input* in, Input* error) {
+  std::string_view name = word;
+  if (!name.empty() && name.front() == '#') name.remove_prefix(1);
+  if (!IsValidRoomName(name)) {
+    *error = BadRoom(word, name);
+    return false;
+  }
+  in->room = std::string(name);
+  return true;
+}
+
+bool IsRoomWord(std::string_view word) { return !word.empty() && word.front() == '#'; }
+
 const CommandInfo* FindCommand(std::string_view word) {
   for (const CommandInfo& c : ClientCommands()) {
     if (word == c.name || (!c.alias.empty() && word == c.alias)) return &c;
@@ -78,6 +100,66 @@ std::size_t CharCount(std::string_view s) {
   return n;
 }
 
+// The room commands (topics.md "Rooms"): a room first, written with or
+// without '#'; /leave and /members may leave it out (the current room
+// conversation, which only the chat state knows).
+Input ParseRoomCommand(const CommandInfo& info, std::string_view rest, Input in) {
+  Input error;
+  if (info.verb == Verb::kRooms) {
+    std::string_view all = NextWord(&rest);
+    std::string_view page = NextWord(&rest);
+    if (!rest.empty() || (!all.empty() && Lower(all) != "all")) {
+      return Usage(info, "takes nothing, or 'all' and a page number");
+    }
+    in.all = !all.empty();
+    if (!page.empty()) {
+      std::int64_t n = 0;
+      auto [end, ec] = std::from_chars(page.data(), page.data() + page.size(), n);
+      if (ec != std::errc() || end != page.data() + page.size() || n < 1 || n > 1000000) {
+        return Usage(info, "takes a page number from 1");
+      }
+      in.page = n;
+    }
+    return in;
+  }
+  std::string_view room = NextWord(&rest);
+  const bool optional = info.verb == Verb::kLeave || info.verb == Verb::kMembers;
+  if (room.empty()) {
+    if (optional) return in;
+    return Usage(info, info.verb == Verb::kInvite || info.verb == Verb::kKick
+                           ? "needs a room and a user"
+                           : "needs a room");
+  }
+  if (!TakeRoom(room, &in, &error)) return error;
+  switch (info.verb) {
+    case Verb::kCreate: {
+      std::string_view flag = NextWord(&rest);
+      if (!rest.empty() || (!flag.empty() && Lower(flag) != "invite-only")) {
+        return Usage(info, "takes a room and optionally 'invite-only'");
+      }
+      in.invite_only = !flag.empty();
+      return in;
+    }
+    case Verb::kInvite:
+    case Verb::kKick: {
+      std::string_view user = NextWord(&rest);
+      if (user.empty() || !rest.empty()) return Usage(info, "needs a room and a user");
+      if (!IsValidUserName(user)) return BadName(user);
+      in.user = std::string(user);
+      return in;
+    }
+    case Verb::kTopic:
+      in.text = std::string(Trim(rest));
+      for (unsigned char c : in.text) {
+        if (c < 0x20 || c == 0x7f) return Usage(info, "takes a topic of printable characters");
+      }
+      return in;
+    default:
+      if (!rest.empty()) return Usage(info, "takes one room");
+      return in;
+  }
+}
+
 Input ParseCommand(const CommandInfo& info, std::string_view rest) {
   Input in;
   in.kind = Input::Kind::kCommand;
@@ -94,7 +176,11 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
     }
     case Verb::kQuery: {
       std::string_view user = NextWord(&rest);
-      if (!rest.empty()) return Usage(info, "takes at most one user");
+      if (!rest.empty()) return Usage(info, "takes at most one user or #room");
+      if (IsRoomWord(user)) {
+        Input error;
+        return TakeRoom(user, &in, &error) ? in : error;
+      }
       if (!user.empty() && !IsValidUserName(user)) return BadName(user);
       in.user = std::string(user);
       return in;
@@ -129,9 +215,14 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
     case Verb::kHistory: {
       std::string_view user = NextWord(&rest);
       std::string_view count = NextWord(&rest);
-      if (user.empty() || !rest.empty()) return Usage(info, "needs a user or 'all'");
-      if (user != "all" && !IsValidUserName(user)) return BadName(user);
-      in.user = std::string(user);
+      if (user.empty() || !rest.empty()) return Usage(info, "needs a user, 'all' or a #room");
+      if (IsRoomWord(user)) {
+        Input error;
+        if (!TakeRoom(user, &in, &error)) return error;
+      } else {
+        if (user != "all" && !IsValidUserName(user)) return BadName(user);
+        in.user = std::string(user);
+      }
       if (!count.empty()) {
         int n = 0;
         auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
@@ -153,6 +244,15 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
       in.text = std::string(name);
       return in;
     }
+    case Verb::kCreate:
+    case Verb::kJoin:
+    case Verb::kLeave:
+    case Verb::kMembers:
+    case Verb::kTopic:
+    case Verb::kInvite:
+    case Verb::kKick:
+    case Verb::kRooms:
+      return ParseRoomCommand(info, rest, in);
     case Verb::kHelp: {
       std::string_view word = NextWord(&rest);
       if (!rest.empty()) return Usage(info, "takes at most one command");
@@ -176,11 +276,11 @@ const std::vector<CommandInfo>& ClientCommands() {
   // CommandInfo holds views: the texts built from limits.h live here.
   static const std::string history_help = "the last n (default " + std::to_string(kDefaultHistory) +
                                           ", at most " + std::to_string(kMaxHistory) +
-                                          ") messages with a user, or broadcasts";
+                                          ") messages with a user, a room, or broadcasts";
   static const std::vector<CommandInfo> commands = {
       {"msg", "to", "/msg <user> <text>", "send a private message", Verb::kMsg},
-      {"query", "", "/query [<user>]", "send what you type to one user (no user: back to the room)",
-       Verb::kQuery},
+      {"query", "", "/query [<user>|#<room>]",
+       "send what you type to one user or room (none: back to everyone)", Verb::kQuery},
       {"who", "", "/who", "list who is online", Verb::kWho},
       {"since", "", "/since <duration>", "who was online in the last 90s, 5m, 2h, 1d or 1h30m",
        Verb::kSince},
@@ -188,10 +288,23 @@ const std::vector<CommandInfo>& ClientCommands() {
        Verb::kBlock},
       {"unblock", "", "/unblock <user>", "undo /block", Verb::kUnblock},
       {"blocked", "", "/blocked", "list the users you block", Verb::kBlocked},
-      {"history", "", "/history <user>|all [n]", history_help, Verb::kHistory},
+      {"history", "", "/history <user>|all|#<room> [n]", history_help, Verb::kHistory},
       {"nick", "", "/nick [<name>]", "set your display name (none: clear it)", Verb::kNick},
       {"help", "", "/help [command]", "list the commands, or explain one", Verb::kHelp},
       {"quit", "", "/quit", "leave the chat (also Ctrl-D)", Verb::kQuit},
+      {"create", "", "/create <room> [invite-only]",
+       "make a room you own and talk in it (invite-only: members join by /invite)", Verb::kCreate},
+      {"join", "", "/join <room>", "become a member of an open room and talk in it", Verb::kJoin},
+      {"leave", "part", "/leave [<room>]", "stop being a member of a room (none: the current one)",
+       Verb::kLeave},
+      {"rooms", "", "/rooms [all [page]]", "your rooms with unread counts (all: every open room)",
+       Verb::kRooms},
+      {"members", "", "/members [<room>]", "who is in a room, their role and who is online",
+       Verb::kMembers},
+      {"invite", "", "/invite <room> <user>", "add a user to a room (invite-only: the owner only)",
+       Verb::kInvite},
+      {"kick", "", "/kick <room> <user>", "remove a user from a room you own", Verb::kKick},
+      {"topic", "", "/topic <room> [<text>]", "show or set the topic of a room", Verb::kTopic},
   };
   return commands;
 }
@@ -261,6 +374,76 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
   }
   if (total <= 0) return std::nullopt;
   return total;
+}
+
+}  // namespace imchat::client
+
+namespace imchat::client {
+
+namespace {
+
+enum class Arg { kUser, kRoom, kEither, kNone };
+
+// What the `index`-th argument (0-based) of `verb` names.
+Arg ArgumentOf(Verb verb, std::size_t index) {
+  switch (verb) {
+    case Verb::kJoin:
+    case Verb::kLeave:
+    case Verb::kMembers:
+    case Verb::kTopic:
+      return index == 0 ? Arg::kRoom : Arg::kNone;
+    case Verb::kInvite:
+    case Verb::kKick:
+      return index == 0 ? Arg::kRoom : index == 1 ? Arg::kUser : Arg::kNone;
+    case Verb::kQuery:
+    case Verb::kHistory:
+      return index == 0 ? Arg::kEither : Arg::kNone;
+    case Verb::kCreate:  // a new name: nothing to complete
+    case Verb::kRooms:
+    case Verb::kWho:
+    case Verb::kBlocked:
+    case Verb::kSince:
+    case Verb::kNick:
+    case Verb::kHelp:
+    case Verb::kQuit:
+      return Arg::kNone;
+    default:
+      return Arg::kUser;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> CompleteWord(std::string_view before, std::string_view word,
+                                      const std::vector<std::string>& users,
+                                      const std::vector<std::string>& rooms) {
+  Arg arg = Arg::kUser;  // plain text: names, as always
+  std::string_view rest = before;
+  std::string_view first = NextWord(&rest);
+  if (!first.empty() && first.front() == '/') {
+    const CommandInfo* info = FindCommand(Lower(first.substr(1)));
+    std::size_t index = 0;
+    while (!NextWord(&rest).empty()) ++index;
+    arg = info ? ArgumentOf(info->verb, index) : Arg::kNone;
+  }
+  std::vector<std::string> out;
+  auto starts = [](std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+  };
+  if (arg == Arg::kUser || arg == Arg::kEither) {
+    for (const std::string& u : users) {
+      if (starts(u, word)) out.push_back(u);
+    }
+  }
+  if (arg == Arg::kRoom || arg == Arg::kEither) {
+    // "#de" and, after a room command, "de" both complete to "#dev".
+    for (const std::string& r : rooms) {
+      const std::string tagged = "#" + r;
+      if (starts(tagged, word) || (arg == Arg::kRoom && starts(r, word))) out.push_back(tagged);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace imchat::client

@@ -20,10 +20,19 @@ enum class Verb {
   kBlock,    // /block <user>
   kUnblock,  // /unblock <user>
   kBlocked,  // /blocked
-  kHistory,  // /history <user>|all [n]
+  kHistory,  // /history <user>|all|#<room> [n]
   kNick,     // /nick [<display name>]  (none: clear)
   kHelp,     // /help [command]
   kQuit,     // /quit
+  // Rooms (topics.md "Rooms"); a room is typed `dev` or `#dev`.
+  kCreate,   // /create <room> [invite-only]
+  kJoin,     // /join <room>
+  kLeave,    // /leave [<room>]      (alias /part; no room: the current room conversation)
+  kRooms,    // /rooms [all [page]]
+  kMembers,  // /members [<room>]    (no room: the current room conversation)
+  kInvite,   // /invite <room> <user>
+  kKick,     // /kick <room> <user>
+  kTopic,    // /topic <room> [<text>]
 };
 
 struct CommandInfo {
@@ -47,22 +56,35 @@ struct Input {
   };
   Kind kind = Kind::kEmpty;
   Verb verb = Verb::kHelp;
-  std::string user;          // msg/query/block/unblock target; history: a user or "all"
-  std::string text;          // kText and msg: the message; nick: the display name; help: topic
+  std::string user;  // msg/query/block/unblock/invite/kick target; history: a user or "all"
+  std::string room;  // room commands, /query #room, /history #room: the name without '#'
+  std::string text;  // kText and msg: the message; nick: the display name; help: topic; topic: the
+                     // new topic
   std::int64_t seconds = 0;  // since
   int count = 20;            // history n (1-500)
+  std::int64_t page = 1;     // rooms all
+  bool all = false;          // rooms all
+  bool invite_only = false;  // create
   std::string error;         // kError: e.g. "unknown command '/frob'; type /help for the list"
 };
 
 // Parses one line. A line starting with "/" is a command, except "//text",
-// which sends "/text" as a message. User names are checked against the name
-// rules (names.h); whether the user exists is the server's business.
+// which sends "/text" as a message. User and room names are checked against
+// the name rules (names.h); whether they exist is the server's business.
 // Never throws; the error text escapes what the user typed.
 Input ParseInput(std::string_view line);
 
 // "90" (seconds), "90s", "5m", "2h", "1d", and sums such as "1h30m" -> seconds.
 // nullopt for anything else, for 0 and for more than 365 days.
 std::optional<std::int64_t> ParseDuration(std::string_view text);
+
+// Tab completion of the word being typed, `word`, after `before` (the line up
+// to it): room names as "#room" where a command takes a room (and for /query
+// and /history, which take either), user names elsewhere; only candidates
+// starting with `word` (a room also when `word` lacks the '#'), sorted.
+std::vector<std::string> CompleteWord(std::string_view before, std::string_view word,
+                                      const std::vector<std::string>& users,
+                                      const std::vector<std::string>& rooms);
 
 }  // namespace imchat::client
 

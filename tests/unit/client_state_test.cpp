@@ -9,8 +9,9 @@ using namespace client_state_test;  // NOLINT(build/namespaces): test helpers
 using imchat::client::SubscriptionsFor;
 
 TEST_CASE("client state: subscriptions, inbox last", "[unit]") {
-  CHECK(SubscriptionsFor("alice") ==
-        Strings{"im/svc/alice", "im/all/+", "im/presence/+", "im/online", "im/user/alice/+"});
+  CHECK(SubscriptionsFor("alice") == Strings{"im/svc/alice", "im/all/+", "im/presence/+",
+                                             "im/online", "im/room/+/+", "im/roominfo/+",
+                                             "im/user/alice/+"});
 }
 
 TEST_CASE("client state: input to publishes and local lines", "[unit]") {
@@ -53,14 +54,14 @@ TEST_CASE("client state: input to publishes and local lines", "[unit]") {
   CHECK(s.Prompt() == "alice -> bob> ");
   CHECK(Show(a.lines) ==
         Strings{
-            "12:00:01 -- what you type now goes to bob only; /query alone goes back to the room"});
+            "12:00:01 -- what you type now goes to bob only; /query alone goes back to everyone"});
   a = Type(s, "private now");
   REQUIRE(a.publish.size() == 1);
   CHECK(a.publish[0].topic == "im/user/bob");
   CHECK_FALSE(a.publish[0].ref.empty());
   CHECK(Show(a.lines) == Strings{"12:00:01 -> *bob* private now"});
   CHECK(Show(Type(s, "/query").lines) ==
-        Strings{"12:00:01 -- back to the room: what you type goes to everyone"});
+        Strings{"12:00:01 -- back to everyone: what you type goes to all users"});
   CHECK(s.query().empty());
   CHECK(s.Prompt() == "alice> ");
   CHECK(Type(s, "room again").publish.at(0).topic == "im/all");
@@ -104,7 +105,7 @@ TEST_CASE("client state: help, errors and oversized messages stay local", "[unit
   ChatState s("alice");
   Action a = Type(s, "/help");
   CHECK(a.publish.empty());
-  REQUIRE(a.lines.size() == 11);
+  REQUIRE(a.lines.size() == 19);
   CHECK(Show(a.lines)[0] == "12:00:01 -- /msg <user> <text>  send a private message (alias /to)");
   a = Type(s, "/help since");
   CHECK(Show(a.lines) ==
