@@ -55,6 +55,7 @@ bool ColorWanted(bool no_color) {
 int RunChat(AppOptions options) {
   const std::string& user = options.session.user;
   std::unique_ptr<Session> session;
+  std::vector<std::string> refused;
   for (int attempt = 1;; ++attempt) {
     if (options.password) {
       options.session.password = *options.password;
@@ -68,7 +69,10 @@ int RunChat(AppOptions options) {
     }
     session = std::make_unique<Session>(options.session);
     ConnectResult result = session->Connect(SubscriptionsFor(user));
-    if (result.kind == ConnectResult::Kind::kOk) break;
+    if (result.kind == ConnectResult::Kind::kOk) {
+      refused = result.refused;
+      break;
+    }
     if (result.kind == ConnectResult::Kind::kUnreachable) {
       Say("cannot reach the imchat server at " + session->Address() + " (" + result.detail +
           "); is it running? (start it with scripts/run)");
@@ -102,7 +106,7 @@ int RunChat(AppOptions options) {
   } else {
     console = MakeLineConsole(STDIN_FILENO);
   }
-  ChatLoop loop(std::move(session), std::move(console), state, signal_fd);
+  ChatLoop loop(std::move(session), std::move(console), state, signal_fd, std::move(refused));
   return loop.Run();
 }
 

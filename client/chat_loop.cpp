@@ -53,11 +53,12 @@ bool HasStatus(const Outgoing& out) {
 }  // namespace
 
 ChatLoop::ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console,
-                   ChatState& state, int signal_fd)
+                   ChatState& state, int signal_fd, std::vector<std::string> refused)
     : session_(std::move(session)),
       console_(std::move(console)),
       state_(state),
-      signal_fd_(signal_fd) {}
+      signal_fd_(signal_fd),
+      initial_refused_(std::move(refused)) {}
 
 void ChatLoop::Show(const Line& line) {
   RenderOptions options;
@@ -72,6 +73,7 @@ void ChatLoop::Error(const std::string& text) { Show(MakeLine(Line::Kind::kError
 
 int ChatLoop::Run() {
   Info("connected to " + session_->Address() + " as " + state_.me());
+  if (!initial_refused_.empty()) Info(RefusedSubscriptionsText(initial_refused_));
   console_->SetPrompt(state_.Prompt());
   hint_at_ = Clock::now() + kHintFallback;
   while (!done_) {
@@ -296,6 +298,7 @@ bool ChatLoop::TryReconnect() {
       connected_ = true;
       backoff_s_ = 1;
       Info("reconnected to " + session_->Address());
+      if (!result.refused.empty()) Info(RefusedSubscriptionsText(result.refused));
       std::deque<Outgoing> held;
       held.swap(held_);
       for (const auto& out : held) Send(out);

@@ -12,6 +12,8 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "chat_state.h"
 #include "console.h"
@@ -29,9 +31,10 @@ class ChatLoop {
   static constexpr std::size_t kWindow = 64;
 
   // `session` is connected and subscribed; `signal_fd` becomes readable on
-  // SIGINT/SIGTERM (-1: none).
+  // SIGINT/SIGTERM (-1: none); `refused`: optional filters its connect was
+  // refused (ConnectResult::refused), reported when the loop starts.
   ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console, ChatState& state,
-           int signal_fd);
+           int signal_fd, std::vector<std::string> refused = {});
 
   // Runs until the user quits or a fatal error; returns the exit code.
   int Run();
@@ -58,6 +61,7 @@ class ChatLoop {
   std::unique_ptr<Console> console_;
   ChatState& state_;
   int signal_fd_;
+  std::vector<std::string> initial_refused_;
 
   bool connected_ = true;
   std::map<std::uint64_t, Outgoing> inflight_;  // handed to Paho, no PUBACK yet

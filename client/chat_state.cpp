@@ -90,6 +90,17 @@ std::vector<std::string> SubscriptionsFor(const std::string& me) {
           kRoomsFilter, kRoomInfoFilter, InboxFilter(me)};
 }
 
+bool IsOptionalSubscription(const std::string& filter) {
+  return filter == kRoomsFilter || filter == kRoomInfoFilter;
+}
+
+std::string RefusedSubscriptionsText(const std::vector<std::string>& refused) {
+  std::string filters;
+  for (const std::string& f : refused) filters += (filters.empty() ? "" : ", ") + f;
+  return "rooms are not available from the server now (it refused " + filters +
+         "); room messages will not arrive until you reconnect (/quit and start imchat again)";
+}
+
 ChatState::ChatState(std::string me)
     : me_(std::move(me)),
       roster_(me_),

@@ -50,6 +50,15 @@ struct Action {
 // service's welcome and replay follow the other subscriptions.
 std::vector<std::string> SubscriptionsFor(const std::string& me);
 
+// Whether the chat can go on without `filter` (from SubscriptionsFor): the
+// room filters. A broker refuses them while it has not yet got the room
+// members from the service (rooms fail closed) and a server without rooms
+// always does; private messages, broadcasts and commands still work.
+bool IsOptionalSubscription(const std::string& filter);
+
+// The line telling the user that `refused` (optional filters) were refused.
+std::string RefusedSubscriptionsText(const std::vector<std::string>& refused);
+
 class ChatState {
  public:
   explicit ChatState(std::string me);

@@ -166,8 +166,8 @@ class ClientChat(imtest.StackTest):
         alice.send("/help")
         for usage in [r"/msg <user> <text>  send a private message \(alias /to\)", r"/who  ",
                       r"/since <duration>  ", r"/block <user>  ", r"/unblock <user>  ",
-                      r"/blocked  ", r"/history <user>\|all \[n\]  ", r"/nick \[<name>\]  ",
-                      r"/query \[<user>\]  ", r"/help \[command\]  ", r"/quit  "]:
+                      r"/blocked  ", r"/history <user>\|all\|#<room> \[n\]  ",
+                      r"/nick \[<name>\]  ", r"/query \[<user>\|#<room>\]  ", r"/help \[command\]  ", r"/quit  "]:
             alice.expect_line(r"^" + TIME + r"-- " + usage)
         alice.send("/help who")
         alice.expect_line(r"-- /who  list who is online$")
