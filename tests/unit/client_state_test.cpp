@@ -86,6 +86,22 @@ TEST_CASE("client state: commands go to im/cmd/<me> in the service's syntax", "[
       {"/history all 5", "history all 5"},
       {"/nick Alice L.", "nick Alice L."},
       {"/nick", "nick"},
+      // Rooms: written with or without '#'; /history needs it to tell a room from a user.
+      {"/create dev", "create dev"},
+      {"/create #ops invite-only", "create ops invite-only"},
+      {"/join #dev", "join dev"},
+      {"/leave dev", "leave dev"},
+      {"/part #dev", "leave dev"},
+      {"/rooms", "rooms"},
+      {"/rooms all", "rooms all 1"},
+      {"/rooms all 2", "rooms all 2"},
+      {"/members #dev", "members dev"},
+      {"/invite dev bob", "invite dev bob"},
+      {"/kick #dev bob", "kick dev bob"},
+      {"/topic dev", "topic dev"},
+      {"/topic #dev Release  Friday", "topic dev Release  Friday"},
+      {"/history #dev", "history #dev 20"},
+      {"/history #dev 5", "history #dev 5"},
   };
   ChatState s("alice");
   std::size_t n = 0;
