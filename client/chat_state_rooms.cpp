@@ -1,6 +1,7 @@
 // The chat state's room conversations (chat_state.h): which room plain lines
 // go to, and what replies and notices about rooms change in it.
 #include "chat_state.h"
+#include "completion.h"
 #include "names.h"
 #include "reply_format.h"
 

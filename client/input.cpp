@@ -1,7 +1,6 @@
 // Parsing one typed line into a chat message or a client command (input.h).
 #include "input.h"
 
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -333,6 +332,8 @@ Input ParseInput(std::string_view line) {
   return ParseCommand(*info, rest);
 }
 
+const CommandInfo* FindClientCommand(std::string_view name) { return FindCommand(Lower(name)); }
+
 std::optional<std::int64_t> ParseDuration(std::string_view text) {
   text = Trim(text);
   if (text.empty()) return std::nullopt;
@@ -374,76 +375,6 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
   }
   if (total <= 0) return std::nullopt;
   return total;
-}
-
-}  // namespace imchat::client
-
-namespace imchat::client {
-
-namespace {
-
-enum class Arg { kUser, kRoom, kEither, kNone };
-
-// What the `index`-th argument (0-based) of `verb` names.
-Arg ArgumentOf(Verb verb, std::size_t index) {
-  switch (verb) {
-    case Verb::kJoin:
-    case Verb::kLeave:
-    case Verb::kMembers:
-    case Verb::kTopic:
-      return index == 0 ? Arg::kRoom : Arg::kNone;
-    case Verb::kInvite:
-    case Verb::kKick:
-      return index == 0 ? Arg::kRoom : index == 1 ? Arg::kUser : Arg::kNone;
-    case Verb::kQuery:
-    case Verb::kHistory:
-      return index == 0 ? Arg::kEither : Arg::kNone;
-    case Verb::kCreate:  // a new name: nothing to complete
-    case Verb::kRooms:
-    case Verb::kWho:
-    case Verb::kBlocked:
-    case Verb::kSince:
-    case Verb::kNick:
-    case Verb::kHelp:
-    case Verb::kQuit:
-      return Arg::kNone;
-    default:
-      return Arg::kUser;
-  }
-}
-
-}  // namespace
-
-std::vector<std::string> CompleteWord(std::string_view before, std::string_view word,
-                                      const std::vector<std::string>& users,
-                                      const std::vector<std::string>& rooms) {
-  Arg arg = Arg::kUser;  // plain text: names, as always
-  std::string_view rest = before;
-  std::string_view first = NextWord(&rest);
-  if (!first.empty() && first.front() == '/') {
-    const CommandInfo* info = FindCommand(Lower(first.substr(1)));
-    std::size_t index = 0;
-    while (!NextWord(&rest).empty()) ++index;
-    arg = info ? ArgumentOf(info->verb, index) : Arg::kNone;
-  }
-  std::vector<std::string> out;
-  auto starts = [](std::string_view s, std::string_view prefix) {
-    return s.substr(0, prefix.size()) == prefix;
-  };
-  if (arg == Arg::kUser || arg == Arg::kEither) {
-    for (const std::string& u : users) {
-      if (starts(u, word)) out.push_back(u);
-    }
-  }
-  if (arg == Arg::kRoom || arg == Arg::kEither) {
-    // "#de" and, after a room command, "de" both complete to "#dev".
-    for (const std::string& r : rooms) {
-      const std::string tagged = "#" + r;
-      if (starts(tagged, word) || (arg == Arg::kRoom && starts(r, word))) out.push_back(tagged);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 }  // namespace imchat::client

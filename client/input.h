@@ -46,6 +46,9 @@ struct CommandInfo {
 // Every client command, in the order /help lists them.
 const std::vector<CommandInfo>& ClientCommands();
 
+// The command named or aliased `name` (without the slash, any case); null if none.
+const CommandInfo* FindClientCommand(std::string_view name);
+
 // One parsed line of input.
 struct Input {
   enum class Kind {
@@ -77,14 +80,6 @@ Input ParseInput(std::string_view line);
 // "90" (seconds), "90s", "5m", "2h", "1d", and sums such as "1h30m" -> seconds.
 // nullopt for anything else, for 0 and for more than 365 days.
 std::optional<std::int64_t> ParseDuration(std::string_view text);
-
-// Tab completion of the word being typed, `word`, after `before` (the line up
-// to it): room names as "#room" where a command takes a room (and for /query
-// and /history, which take either), user names elsewhere; only candidates
-// starting with `word` (a room also when `word` lacks the '#'), sorted.
-std::vector<std::string> CompleteWord(std::string_view before, std::string_view word,
-                                      const std::vector<std::string>& users,
-                                      const std::vector<std::string>& rooms);
 
 }  // namespace imchat::client
 

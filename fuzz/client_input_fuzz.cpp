@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "completion.h"
 #include "input.h"
 #include "limits.h"
 #include "names.h"

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "completion.h"
 #include "input.h"
 
 using imchat::client::CompleteWord;
