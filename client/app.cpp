@@ -55,6 +55,7 @@ bool ColorWanted(bool no_color) {
 int RunChat(AppOptions options) {
   const std::string& user = options.session.user;
   std::unique_ptr<Session> session;
+  std::vector<std::string> refused;
   for (int attempt = 1;; ++attempt) {
     if (options.password) {
       options.session.password = *options.password;
@@ -68,7 +69,10 @@ int RunChat(AppOptions options) {
     }
     session = std::make_unique<Session>(options.session);
     ConnectResult result = session->Connect(SubscriptionsFor(user));
-    if (result.kind == ConnectResult::Kind::kOk) break;
+    if (result.kind == ConnectResult::Kind::kOk) {
+      refused = result.refused;
+      break;
+    }
     if (result.kind == ConnectResult::Kind::kUnreachable) {
       Say("cannot reach the imchat server at " + session->Address() + " (" + result.detail +
           "); is it running? (start it with scripts/run)");
@@ -97,12 +101,15 @@ int RunChat(AppOptions options) {
   const bool interactive = isatty(STDIN_FILENO) == 1;
   if (interactive) {
     console =
-        MakeEditConsole([&state] { return state.KnownUsers(); }, ColorWanted(options.no_color));
+        MakeEditConsole([&state](const std::string& before,
+                                 const std::string& word) { return state.Complete(before, word); },
+                        ColorWanted(options.no_color));
   } else {
     console = MakeLineConsole(STDIN_FILENO);
   }
   // Only a person at a terminal completes names; a script needs no address book.
-  ChatLoop loop(std::move(session), std::move(console), state, signal_fd, interactive);
+  ChatLoop loop(std::move(session), std::move(console), state, signal_fd, interactive,
+                std::move(refused));
   return loop.Run();
 }
 

@@ -44,17 +44,23 @@ std::string ReasonText(int code) {
 
 constexpr int kServerShuttingDown = 0x8B;
 
-bool IsPrivate(const Outgoing& out) { return ParseTopic(out.topic).kind == TopicKind::kUserTo; }
+// A refused private or room message gets its reason from the service's status.
+bool HasStatus(const Outgoing& out) {
+  const TopicKind kind = ParseTopic(out.topic).kind;
+  return kind == TopicKind::kUserTo || kind == TopicKind::kRoom;
+}
 
 }  // namespace
 
 ChatLoop::ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console,
-                   ChatState& state, int signal_fd, bool fetch_users)
+                   ChatState& state, int signal_fd, bool fetch_users,
+                   std::vector<std::string> refused)
     : session_(std::move(session)),
       console_(std::move(console)),
       state_(state),
       signal_fd_(signal_fd),
-      fetch_users_(fetch_users) {}
+      fetch_users_(fetch_users),
+      initial_refused_(std::move(refused)) {}
 
 void ChatLoop::Show(const Line& line) {
   RenderOptions options;
@@ -69,6 +75,7 @@ void ChatLoop::Error(const std::string& text) { Show(MakeLine(Line::Kind::kError
 
 int ChatLoop::Run() {
   Info("connected to " + session_->Address() + " as " + state_.me());
+  if (!initial_refused_.empty()) Info(RefusedSubscriptionsText(initial_refused_));
   console_->SetPrompt(state_.Prompt());
   if (fetch_users_) {
     for (const Outgoing& out : state_.FetchUsers()) Send(out);
@@ -226,6 +233,8 @@ void ChatLoop::HandleEvents() {
           if (!hint_shown_ && (line.away || service)) hint_at_ = Clock::now() + kHintQuiet;
         }
         for (const Outgoing& out : state_.TakeFollowUps()) Send(out);
+        // A reply, a removal or a closed room can change the conversation.
+        console_->SetPrompt(state_.Prompt());
         break;
       }
       case SessionEvent::Kind::kPublished: {
@@ -236,8 +245,7 @@ void ChatLoop::HandleEvents() {
         Pump();
         if (event.code == -1) {
           NotConfirmed(out);
-        } else if (event.code >= 0x80 && !(IsPrivate(out) && event.code == 0x87)) {
-          // A refused private message gets its reason from the service's status.
+        } else if (event.code >= 0x80 && !(HasStatus(out) && event.code == 0x87)) {
           Error("not sent (" + ReasonText(event.code) + "): " + Snippet(out.payload));
         }
         break;
@@ -296,6 +304,7 @@ bool ChatLoop::TryReconnect() {
       connected_ = true;
       backoff_s_ = 1;
       Info("reconnected to " + session_->Address());
+      if (!result.refused.empty()) Info(RefusedSubscriptionsText(result.refused));
       std::deque<Outgoing> held;
       held.swap(held_);
       for (const auto& out : held) Send(out);

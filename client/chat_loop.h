@@ -12,6 +12,8 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "chat_state.h"
 #include "console.h"
@@ -31,8 +33,10 @@ class ChatLoop {
   // `session` is connected and subscribed; `signal_fd` becomes readable on
   // SIGINT/SIGTERM (-1: none). `fetch_users`: fetch every user's name for
   // tab completion after login (ChatState::FetchUsers; interactive mode).
+  // `refused`: optional filters its connect was refused
+  // (ConnectResult::refused), reported when the loop starts.
   ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> console, ChatState& state,
-           int signal_fd, bool fetch_users = false);
+           int signal_fd, bool fetch_users = false, std::vector<std::string> refused = {});
 
   // Runs until the user quits or a fatal error; returns the exit code.
   int Run();
@@ -60,6 +64,7 @@ class ChatLoop {
   ChatState& state_;
   int signal_fd_;
   bool fetch_users_;
+  std::vector<std::string> initial_refused_;
 
   bool connected_ = true;
   std::map<std::uint64_t, Outgoing> inflight_;  // handed to Paho, no PUBACK yet

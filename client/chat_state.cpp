@@ -13,6 +13,7 @@
 
 namespace imchat::client {
 
+using detail::JsonInt;
 using detail::JsonString;
 using detail::JsonStrings;
 using nlohmann::json;
@@ -51,9 +52,26 @@ std::string CommandLine(const Input& in) {
     case Verb::kBlocked:
       return "blocked";
     case Verb::kHistory:
-      return "history " + in.user + " " + std::to_string(in.count);
+      return "history " + (in.room.empty() ? in.user : "#" + in.room) + " " +
+             std::to_string(in.count);
     case Verb::kNick:
       return in.text.empty() ? "nick" : "nick " + in.text;
+    case Verb::kCreate:
+      return "create " + in.room + (in.invite_only ? " invite-only" : "");
+    case Verb::kJoin:
+      return "join " + in.room;
+    case Verb::kLeave:
+      return "leave " + in.room;
+    case Verb::kRooms:
+      return in.all ? "rooms all " + std::to_string(in.page) : "rooms";
+    case Verb::kMembers:
+      return "members " + in.room;
+    case Verb::kInvite:
+      return "invite " + in.room + " " + in.user;
+    case Verb::kKick:
+      return "kick " + in.room + " " + in.user;
+    case Verb::kTopic:
+      return "topic " + in.room + (in.text.empty() ? "" : " " + in.text);
     default:
       return "";
   }
@@ -71,11 +89,27 @@ std::string RandomRefPrefix() {
 }  // namespace
 
 std::vector<std::string> SubscriptionsFor(const std::string& me) {
-  return {SvcTopic(me), kAllFilter, kPresenceFilter, kOnlineTopic, InboxFilter(me)};
+  return {SvcTopic(me), kAllFilter,      kPresenceFilter, kOnlineTopic,
+          kRoomsFilter, kRoomInfoFilter, InboxFilter(me)};
+}
+
+bool IsOptionalSubscription(const std::string& filter) {
+  return filter == kRoomsFilter || filter == kRoomInfoFilter;
+}
+
+std::string RefusedSubscriptionsText(const std::vector<std::string>& refused) {
+  std::string filters;
+  for (const std::string& f : refused) filters += (filters.empty() ? "" : ", ") + f;
+  return "rooms are not available from the server now (it refused " + filters +
+         "); room messages will not arrive until you reconnect (/quit and start imchat again)";
 }
 
 ChatState::ChatState(std::string me)
-    : me_(std::move(me)), roster_(me_), outbox_(RandomRefPrefix()), recent_(kRecentIds) {}
+    : me_(std::move(me)),
+      roster_(me_),
+      rooms_(me_),
+      outbox_(RandomRefPrefix()),
+      recent_(kRecentIds) {}
 
 std::string ChatState::Prompt() const {
   return query_.empty() ? me_ + "> " : me_ + " -> " + query_ + "> ";
@@ -111,6 +145,10 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
       if (too_big(input.text)) return action;
       if (query_.empty()) {
         action.publish.push_back({kAllTopic, input.text, ""});
+      } else if (const std::string room = CurrentRoom(); !room.empty()) {
+        // No echo: my own room lines come back from the broker, as broadcasts do.
+        action.publish.push_back(
+            {RoomTopic(room), input.text, outbox_.SendPrivate(query_, input.text)});
       } else {
         send_private(query_, input.text);
       }
@@ -127,10 +165,14 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
       if (!too_big(input.text)) action.publish.push_back({kAllTopic, input.text, ""});
       return action;
     case Verb::kQuery: {
+      if (!input.room.empty()) {
+        action.lines.push_back(EnterRoom(input.room, now_ms));
+        return action;
+      }
       query_ = input.user;
-      std::string text = "back to the room: what you type goes to everyone";
+      std::string text = "back to everyone: what you type goes to all users";
       if (!query_.empty()) {
-        text = "what you type now goes to " + query_ + " only; /query alone goes back to the room";
+        text = "what you type now goes to " + query_ + " only; /query alone goes back to everyone";
       }
       action.lines.push_back(MakeLine(Line::Kind::kInfo, now_ms, text));
       return action;
@@ -147,8 +189,32 @@ Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
     default:
       break;
   }
-  action.publish.push_back({CmdTopic(me_), CommandLine(input), ""});
-  outbox_.SendCommand({input.verb, input.user, input.seconds, input.page});
+  Input command = input;
+  if ((input.verb == Verb::kLeave || input.verb == Verb::kMembers) && input.room.empty()) {
+    command.room = CurrentRoom();
+    if (command.room.empty()) {
+      const std::string name = VerbName(input.verb);
+      action.lines.push_back(
+          MakeLine(Line::Kind::kError, now_ms,
+                   "/" + name + " needs a room: you are not talking in one; /" + name + " <room>"));
+      return action;
+    }
+  }
+  const std::string line = CommandLine(command);
+  if (line.size() > kMaxCommandBytes) {
+    action.lines.push_back(MakeLine(Line::Kind::kError, now_ms,
+                                    "command too long (" + std::to_string(line.size()) +
+                                        " bytes; at most " + std::to_string(kMaxCommandBytes) +
+                                        "); not sent"));
+    return action;
+  }
+  action.publish.push_back({CmdTopic(me_), line, ""});
+  PendingCommand pending{command.verb, command.user, command.seconds};
+  pending.page = command.page;
+  pending.room = command.room;
+  pending.text = command.text;
+  pending.all = command.all;
+  outbox_.SendCommand(std::move(pending));
   return action;
 }
 
@@ -206,14 +272,37 @@ std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now
     roster_.Seen(from);
     Line line = MakeLine(kind, ts, message.payload);
     line.from = from;
-    // The room shows display names (<alice (Alice L.)>); private lines keep the bare name.
+    // Broadcasts and rooms show display names (<alice (Alice L.)>); private lines keep the
+    // bare name.
     if (kind == Line::Kind::kBroadcast) line.display = roster_.Display(from);
     const std::string* queued = Prop(message, "queued");
     line.away = queued && *queued == "1";
     return {line};
   };
 
-  if (topic.kind == TopicKind::kAllFrom) return chat_line(Line::Kind::kBroadcast, topic.first);
+  if (topic.kind == TopicKind::kAllFrom) {
+    std::vector<Line> lines = chat_line(Line::Kind::kBroadcast, topic.first);
+    // While a room is current its lines show bare: a broadcast must not pass for one.
+    if (!CurrentRoom().empty()) {
+      for (Line& line : lines) line.context = "all";
+    }
+    return lines;
+  }
+  if (topic.kind == TopicKind::kRoomFrom) {
+    std::vector<Line> lines = chat_line(Line::Kind::kBroadcast, topic.second);
+    for (Line& line : lines) {
+      line.to = "#" + topic.first;
+      if (topic.first == CurrentRoom()) continue;
+      line.context = line.to;
+      rooms_.CountUnseen(topic.first);
+    }
+    return lines;
+  }
+  if (topic.kind == TopicKind::kRoomInfo) {
+    std::vector<Line> lines = rooms_.OnInfo(topic.first, message.payload, message.retained, now_ms);
+    if (!rooms_.IsMember(topic.first)) LeaveIfCurrent(topic.first, now_ms, &lines);
+    return lines;
+  }
   if (topic.kind == TopicKind::kUserToFrom && topic.first == me_) {
     return chat_line(Line::Kind::kPrivateIn, topic.second);
   }
@@ -233,7 +322,10 @@ std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now
 std::vector<Line> ChatState::OnStatus(const DeliveryStatus& s, std::int64_t now_ms) {
   // A service restart can repeat a status; one per message and state is enough.
   if (!s.id.empty() && recent_.SeenBefore("status/" + s.status + "/" + s.id)) return {};
-  return {outbox_.OnStatus(s, now_ms)};
+  Line line = outbox_.OnStatus(s, now_ms);
+  if (s.room.empty()) return {line};
+  if (s.status == "refused") line.kind = Line::Kind::kError;
+  return {line};
 }
 
 std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now_ms) {
@@ -254,8 +346,15 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
                        JsonString(j, "ref"),
                        JsonString(j, "to", "?"),
                        JsonString(j, "reason"),
-                       JsonString(j, "text", status.empty() ? "status" : status)};
-    if (!j.contains("ids") || !j["ids"].is_array()) return OnStatus(one, now_ms);
+                       JsonString(j, "text", status.empty() ? "status" : status),
+                       JsonString(j, "room")};
+    if (!j.contains("ids") || !j["ids"].is_array()) {
+      std::vector<Line> lines = OnStatus(one, now_ms);
+      // A room message everyone got live needs no line; one that some
+      // members get only at their next login is worth knowing.
+      if (status == "sent" && JsonInt(j, "later").value_or(1) == 0) lines.clear();
+      return lines;
+    }
     // Several messages to one user delivered together (topics.md): a line for each.
     const std::vector<std::string> ids = JsonStrings(j, "ids");
     const std::vector<std::string> refs = JsonStrings(j, "refs");
@@ -271,16 +370,25 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
     detail::ReplyContext context;
     context.now_ms = now_ms;
     context.utc = utc_;
-    if (std::optional<PendingCommand> sent = outbox_.TakeCommand(JsonString(j, "cmd"))) {
-      if (sent->quiet) {
-        OnFetchedUsers(j, sent->page);
+    PendingCommand sent{Verb::kHelp, "", 0};
+    if (std::optional<PendingCommand> taken = outbox_.TakeCommand(JsonString(j, "cmd"))) {
+      if (taken->quiet) {
+        OnFetchedUsers(j, taken->page);
         return {};
       }
-      context.user = sent->user;
-      context.seconds = sent->seconds;
+      sent = *taken;
+      context.user = sent.user;
+      context.seconds = sent.seconds;
+      context.room = sent.room;
+      context.text = sent.text;
     }
-    return detail::FormatReply(j, context);
+    context.unseen = rooms_.Unseen();
+    context.current_room = CurrentRoom();
+    std::vector<Line> lines = detail::FormatReply(j, context);
+    for (Line& line : OnRoomReply(j, sent, now_ms)) lines.push_back(std::move(line));
+    return lines;
   }
+  if (type == "notice" && !JsonString(j, "room").empty()) return OnRoomNotice(j, now_ms);
   // notice, and types added later: their text is meant for the user.
   std::string text = JsonString(j, "text");
   if (text.empty()) return {};

@@ -1,8 +1,9 @@
 // The client's brain, without MQTT or a terminal: it turns what arrives from
 // the broker into display lines and turns parsed input into publishes and
 // local lines. The session (session.h) feeds it; tests drive it directly.
-// It routes to its parts: the Roster (presence and names, roster.h), the
-// Outbox (statuses and replies matched to what was sent, outbox.h), the
+// It routes to its parts: the Roster (presence and names, roster.h), Rooms
+// (room state and notices, rooms.h), the Outbox (statuses and replies
+// matched to what was sent, outbox.h), the
 // RecentIds (duplicates dropped, recent_ids.h) and FormatReply
 // (reply_format.h). Not thread-safe: one thread owns it.
 #ifndef IMCHAT_CLIENT_CHAT_STATE_H_
@@ -18,6 +19,7 @@
 #include "outbox.h"
 #include "recent_ids.h"
 #include "render.h"
+#include "rooms.h"
 #include "roster.h"
 
 namespace imchat::client {
@@ -32,9 +34,9 @@ struct Incoming {
 
 // Something to publish (QoS 1, never retained).
 struct Outgoing {
-  std::string topic;  // im/all, im/user/<to>, im/cmd/<me>
+  std::string topic;  // im/all, im/user/<to>, im/room/<room>, im/cmd/<me>
   std::string payload;
-  std::string ref;  // "" or the ref user property (private messages: matches statuses)
+  std::string ref;  // "" or the ref user property (private and room messages: matches statuses)
 };
 
 // What one line of input leads to.
@@ -48,22 +50,37 @@ struct Action {
 // service's welcome and replay follow the other subscriptions.
 std::vector<std::string> SubscriptionsFor(const std::string& me);
 
+// Whether the chat can go on without `filter` (from SubscriptionsFor): the
+// room filters. A broker refuses them while it has not yet got the room
+// members from the service (rooms fail closed) and a server without rooms
+// always does; private messages, broadcasts and commands still work.
+bool IsOptionalSubscription(const std::string& filter);
+
+// The line telling the user that `refused` (optional filters) were refused.
+std::string RefusedSubscriptionsText(const std::vector<std::string>& refused);
+
 class ChatState {
  public:
   explicit ChatState(std::string me);
 
   const std::string& me() const { return me_; }
 
-  // The current /query target ("" = the room); the prompt shows it.
+  // The current conversation, where plain lines go: "" (everyone), a user
+  // ("bob") or a room ("#dev"); /query, /join and /create change it, and
+  // leaving or being removed from the room goes back to everyone. The
+  // prompt shows it.
   const std::string& query() const { return query_; }
-  std::string Prompt() const;  // "alice> " or "alice -> bob> "
+  std::string Prompt() const;  // "alice> ", "alice -> bob> " or "alice -> #dev> "
 
   // Turns one parsed line into publishes and local lines. now_ms stamps local lines.
   Action OnInput(const Input& input, std::int64_t now_ms);
 
   // Turns one received message into zero or more lines: chat messages
-  // (duplicates by `id` dropped), joins/leaves from presence changes (retained
-  // copies only set the state), statuses for messages I sent, the welcome,
+  // (duplicates by `id` dropped; a room's lines carry "[#room]" unless it is
+  // the current conversation, and broadcasts carry "[all]" while a room is),
+  // joins/leaves from presence changes and room changes from room info
+  // (retained copies only set the state), statuses for messages I sent (a
+  // room message's `sent` only when someone gets it later), the welcome,
   // command replies formatted from their structured fields, notices.
   std::vector<Line> OnMessage(const Incoming& message, std::int64_t now_ms);
 
@@ -72,6 +89,11 @@ class ChatState {
   std::vector<std::string> KnownUsers() const { return roster_.KnownUsers(); }
   // Names online now, sorted.
   std::vector<std::string> OnlineUsers() const { return roster_.OnlineUsers(); }
+  // The rooms I am in and open rooms seen, sorted, without '#'.
+  std::vector<std::string> KnownRooms() const { return rooms_.Names(); }
+  const Rooms& rooms() const { return rooms_; }
+  // Tab completion of `word` typed after `before` (CompleteWord in input.h).
+  std::vector<std::string> Complete(const std::string& before, const std::string& word) const;
 
   // Starts fetching every user's name for tab completion (interactive mode):
   // `users` page by page, quietly (no lines; AwaitingReplies() leaves them
@@ -99,10 +121,20 @@ class ChatState {
   std::vector<Line> OnStatus(const DeliveryStatus& s, std::int64_t now_ms);
   Outgoing AskUsersPage(std::int64_t page);
   void OnFetchedUsers(const nlohmann::json& reply, std::int64_t page);
+  std::vector<Line> OnRoomReply(const nlohmann::json& reply, const PendingCommand& sent,
+                                std::int64_t now_ms);
+  std::vector<Line> OnRoomNotice(const nlohmann::json& notice, std::int64_t now_ms);
+  // Makes `room` the current conversation.
+  Line EnterRoom(const std::string& room, std::int64_t now_ms);
+  // The current room ("" when the current conversation is not a room).
+  std::string CurrentRoom() const;
+  // After `room` is gone: back to everyone if it was the current conversation.
+  void LeaveIfCurrent(const std::string& room, std::int64_t now_ms, std::vector<Line>* lines);
 
   std::string me_;
   std::string query_;
   Roster roster_;
+  Rooms rooms_;
   Outbox outbox_;
   RecentIds recent_;
   std::vector<Outgoing> follow_ups_;

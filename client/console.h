@@ -39,11 +39,15 @@ class Console {
 // Lines from `in_fd` (not owned), output to stdout.
 std::unique_ptr<Console> MakeLineConsole(int in_fd);
 
-// libedit on the terminal (stdin/stdout). `complete_names` gives user names
-// for tab completion (called on the owner's thread, during Read()).
-// `color`: ANSI colours on output.
-std::unique_ptr<Console> MakeEditConsole(std::function<std::vector<std::string>()> complete_names,
-                                         bool color);
+// Tab completion of an argument: the candidates for `word`, typed after
+// `before` (the line up to the word), e.g. ChatState::Complete.
+using Completer =
+    std::function<std::vector<std::string>(const std::string& before, const std::string& word)>;
+
+// libedit on the terminal (stdin/stdout). `complete` gives the candidates
+// for tab completion of anything but a command name (called on the owner's
+// thread, during Read()). `color`: ANSI colours on output.
+std::unique_ptr<Console> MakeEditConsole(Completer complete, bool color);
 
 }  // namespace imchat::client
 

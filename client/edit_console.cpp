@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,8 +34,7 @@ char* NextCandidate(const char*, int state) {
 
 class EditConsole : public Console {
  public:
-  EditConsole(std::function<std::vector<std::string>()> names, bool color)
-      : names_(std::move(names)), color_(color) {
+  EditConsole(Completer names, bool color) : names_(std::move(names)), color_(color) {
     active = this;
     rl_attempted_completion_function = &EditConsole::Complete;
     rl_callback_handler_install(prompt_.c_str(), &EditConsole::OnLine);
@@ -162,15 +162,16 @@ class EditConsole : public Console {
         for (std::string_view alias : c.aliases) offer(alias);
       }
     } else if (active != nullptr && active->names_) {
-      for (const auto& name : active->names_()) {
-        if (name.compare(0, word.size(), word) == 0) candidates.push_back(name);
-      }
+      // Users, and rooms where a command takes one: the line so far decides.
+      std::string before;
+      if (rl_line_buffer != nullptr) before.assign(rl_line_buffer, std::max(start, 0));
+      candidates = active->names_(before, word);
     }
     if (candidates.empty()) return nullptr;
     return rl_completion_matches(text, &NextCandidate);
   }
 
-  std::function<std::vector<std::string>()> names_;
+  Completer names_;
   bool color_;
   bool eof_ = false;
   bool accepted_ = false;  // a line was just accepted; no key read since
@@ -180,8 +181,7 @@ class EditConsole : public Console {
 
 }  // namespace
 
-std::unique_ptr<Console> MakeEditConsole(std::function<std::vector<std::string>()> names,
-                                         bool color) {
+std::unique_ptr<Console> MakeEditConsole(Completer names, bool color) {
   return std::make_unique<EditConsole>(std::move(names), color);
 }
 

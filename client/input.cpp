@@ -56,6 +56,27 @@ Input BadName(std::string_view name) {
                "' is not a valid user name (1-32 of A-Z a-z 0-9 _ . -); see /help");
 }
 
+// `typed` as the user wrote it, `name` without its '#'.
+Input BadRoom(std::string_view typed, std::string_view name) {
+  return Error("'" + Shown(typed) + "' is not a valid room name: " + RoomNameError(name) +
+               "; see /help");
+}
+
+// A room as typed: "dev" or "#dev". Sets in->room, or returns false with
+// *error set when the name breaks the rule.
+bool TakeRoom(std::string_view word, Input* in, Input* error) {
+  std::string_view name = word;
+  if (!name.empty() && name.front() == '#') name.remove_prefix(1);
+  if (!IsValidRoomName(name)) {
+    *error = BadRoom(word, name);
+    return false;
+  }
+  in->room = std::string(name);
+  return true;
+}
+
+bool IsRoomWord(std::string_view word) { return !word.empty() && word.front() == '#'; }
+
 const CommandInfo* FindCommand(std::string_view word) {
   for (const CommandInfo& c : ClientCommands()) {
     if (word == c.name) return &c;
@@ -79,6 +100,66 @@ std::size_t CharCount(std::string_view s) {
     if ((c & 0xC0) != 0x80) ++n;
   }
   return n;
+}
+
+// The room commands (topics.md "Rooms"): a room first, written with or
+// without '#'; /leave and /members may leave it out (the current room
+// conversation, which only the chat state knows).
+Input ParseRoomCommand(const CommandInfo& info, std::string_view rest, Input in) {
+  Input error;
+  if (info.verb == Verb::kRooms) {
+    std::string_view all = NextWord(&rest);
+    std::string_view page = NextWord(&rest);
+    if (!rest.empty() || (!all.empty() && Lower(all) != "all")) {
+      return Usage(info, "takes nothing, or 'all' and a page number");
+    }
+    in.all = !all.empty();
+    if (!page.empty()) {
+      std::int64_t n = 0;
+      auto [end, ec] = std::from_chars(page.data(), page.data() + page.size(), n);
+      if (ec != std::errc() || end != page.data() + page.size() || n < 1 || n > 1000000) {
+        return Usage(info, "takes a page number from 1");
+      }
+      in.page = n;
+    }
+    return in;
+  }
+  std::string_view room = NextWord(&rest);
+  const bool optional = info.verb == Verb::kLeave || info.verb == Verb::kMembers;
+  if (room.empty()) {
+    if (optional) return in;
+    return Usage(info, info.verb == Verb::kInvite || info.verb == Verb::kKick
+                           ? "needs a room and a user"
+                           : "needs a room");
+  }
+  if (!TakeRoom(room, &in, &error)) return error;
+  switch (info.verb) {
+    case Verb::kCreate: {
+      std::string_view flag = NextWord(&rest);
+      if (!rest.empty() || (!flag.empty() && Lower(flag) != "invite-only")) {
+        return Usage(info, "takes a room and optionally 'invite-only'");
+      }
+      in.invite_only = !flag.empty();
+      return in;
+    }
+    case Verb::kInvite:
+    case Verb::kKick: {
+      std::string_view user = NextWord(&rest);
+      if (user.empty() || !rest.empty()) return Usage(info, "needs a room and a user");
+      if (!IsValidUserName(user)) return BadName(user);
+      in.user = std::string(user);
+      return in;
+    }
+    case Verb::kTopic:
+      in.text = std::string(Trim(rest));
+      for (unsigned char c : in.text) {
+        if (c < 0x20 || c == 0x7f) return Usage(info, "takes a topic of printable characters");
+      }
+      return in;
+    default:
+      if (!rest.empty()) return Usage(info, "takes one room");
+      return in;
+  }
 }
 
 Input ParseCommand(const CommandInfo& info, std::string_view rest) {
@@ -116,7 +197,11 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
     }
     case Verb::kQuery: {
       std::string_view user = NextWord(&rest);
-      if (!rest.empty()) return Usage(info, "takes at most one user");
+      if (!rest.empty()) return Usage(info, "takes at most one user or #room");
+      if (IsRoomWord(user)) {
+        Input error;
+        return TakeRoom(user, &in, &error) ? in : error;
+      }
       if (!user.empty() && !IsValidUserName(user)) return BadName(user);
       in.user = std::string(user);
       return in;
@@ -151,9 +236,14 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
     case Verb::kHistory: {
       std::string_view user = NextWord(&rest);
       std::string_view count = NextWord(&rest);
-      if (user.empty() || !rest.empty()) return Usage(info, "needs a user or 'all'");
-      if (user != "all" && !IsValidUserName(user)) return BadName(user);
-      in.user = std::string(user);
+      if (user.empty() || !rest.empty()) return Usage(info, "needs a user, 'all' or a #room");
+      if (IsRoomWord(user)) {
+        Input error;
+        if (!TakeRoom(user, &in, &error)) return error;
+      } else {
+        if (user != "all" && !IsValidUserName(user)) return BadName(user);
+        in.user = std::string(user);
+      }
       if (!count.empty()) {
         int n = 0;
         auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), n);
@@ -175,6 +265,15 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
       in.text = std::string(name);
       return in;
     }
+    case Verb::kCreate:
+    case Verb::kJoin:
+    case Verb::kLeave:
+    case Verb::kMembers:
+    case Verb::kTopic:
+    case Verb::kInvite:
+    case Verb::kKick:
+    case Verb::kRooms:
+      return ParseRoomCommand(info, rest, in);
     case Verb::kHelp: {
       std::string_view word = NextWord(&rest);
       if (!rest.empty()) return Usage(info, "takes at most one command");
@@ -198,7 +297,7 @@ const std::vector<CommandInfo>& ClientCommands() {
   // CommandInfo holds views: the texts built from limits.h live here.
   static const std::string history_help = "the last n (default " + std::to_string(kDefaultHistory) +
                                           ", at most " + std::to_string(kMaxHistory) +
-                                          ") messages with a user, or broadcasts";
+                                          ") messages with a user, a room, or broadcasts";
   static const std::string users_help = "every user: display name, online or last seen (" +
                                         std::to_string(kUsersPageSize) + " a page)";
   static const std::vector<CommandInfo> commands = {
@@ -214,8 +313,8 @@ const std::vector<CommandInfo>& ClientCommands() {
        Verb::kAll},
       {"query",
        {},
-       "/query [<user>]",
-       "send what you type to one user (no user: back to the room)",
+       "/query [<user>|#<room>]",
+       "send what you type to one user or room (none: back to everyone)",
        Verb::kQuery},
       {"who", {"list", "whoelse"}, "/who", "list who is online", Verb::kWho},
       {"since",
@@ -231,8 +330,36 @@ const std::vector<CommandInfo>& ClientCommands() {
        Verb::kBlock},
       {"unblock", {}, "/unblock <user>", "undo /block", Verb::kUnblock},
       {"blocked", {}, "/blocked", "list the users you block", Verb::kBlocked},
-      {"history", {}, "/history <user>|all [n]", history_help, Verb::kHistory},
+      {"history", {}, "/history <user>|all|#<room> [n]", history_help, Verb::kHistory},
       {"nick", {}, "/nick [<name>]", "set your display name (none: clear it)", Verb::kNick},
+      {"create",
+       {},
+       "/create <room> [invite-only]",
+       "make a room you own and talk in it (invite-only: members join by /invite)",
+       Verb::kCreate},
+      {"join", {}, "/join <room>", "become a member of an open room and talk in it", Verb::kJoin},
+      {"leave",
+       {"part"},
+       "/leave [<room>]",
+       "stop being a member of a room (none: the current one)",
+       Verb::kLeave},
+      {"rooms",
+       {},
+       "/rooms [all [page]]",
+       "your rooms with unread counts (all: every open room)",
+       Verb::kRooms},
+      {"members",
+       {},
+       "/members [<room>]",
+       "who is in a room, their role and who is online",
+       Verb::kMembers},
+      {"invite",
+       {},
+       "/invite <room> <user>",
+       "add a user to a room (invite-only: the owner only)",
+       Verb::kInvite},
+      {"kick", {}, "/kick <room> <user>", "remove a user from a room you own", Verb::kKick},
+      {"topic", {}, "/topic <room> [<text>]", "show or set the topic of a room", Verb::kTopic},
       {"help", {}, "/help [command]", "list the commands, or explain one", Verb::kHelp},
       {"quit", {"exit", "logout"}, "/quit", "leave the chat (also Ctrl-D)", Verb::kQuit},
   };
@@ -276,6 +403,8 @@ Input ParseInput(std::string_view line) {
   if (!info) return Error("unknown command '/" + Shown(word) + "'; type /help for the list");
   return ParseCommand(*info, rest);
 }
+
+const CommandInfo* FindClientCommand(std::string_view name) { return FindCommand(Lower(name)); }
 
 std::optional<std::int64_t> ParseDuration(std::string_view text) {
   text = Trim(text);

@@ -22,10 +22,19 @@ enum class Verb {
   kBlock,    // /block <user>
   kUnblock,  // /unblock <user>
   kBlocked,  // /blocked
-  kHistory,  // /history <user>|all [n]
+  kHistory,  // /history <user>|all|#<room> [n]
   kNick,     // /nick [<display name>]  (none: clear)
   kHelp,     // /help [command]
   kQuit,     // /quit                (aliases /exit, /logout)
+  // Rooms (topics.md "Rooms"); a room is typed `dev` or `#dev`.
+  kCreate,   // /create <room> [invite-only]
+  kJoin,     // /join <room>
+  kLeave,    // /leave [<room>]      (alias /part; no room: the current room conversation)
+  kRooms,    // /rooms [all [page]]
+  kMembers,  // /members [<room>]    (no room: the current room conversation)
+  kInvite,   // /invite <room> <user>
+  kKick,     // /kick <room> <user>
+  kTopic,    // /topic <room> [<text>]
 };
 
 struct CommandInfo {
@@ -42,6 +51,8 @@ const std::vector<CommandInfo>& ClientCommands();
 // The /help line of a command: its name with the aliases beside it, the rest
 // of the usage, the help, e.g. "/who (/list, /whoelse)  list who is online".
 std::string HelpLine(const CommandInfo& info);
+// The command named or aliased `name` (without the slash, any case); null if none.
+const CommandInfo* FindClientCommand(std::string_view name);
 
 // One parsed line of input.
 struct Input {
@@ -53,17 +64,21 @@ struct Input {
   };
   Kind kind = Kind::kEmpty;
   Verb verb = Verb::kHelp;
-  std::string user;          // msg/query/block/unblock target; history: a user or "all"
-  std::string text;          // kText, msg, all: the message; nick: the display name; help: topic
+  std::string user;          // msg/query/block/unblock/invite/kick target; history: a user or "all"
+  std::string room;          // room commands, /query #room, /history #room: the name without '#'
+  std::string text;          // kText, msg, all: the message; nick: the display name; help: topic;
+                             // topic: the new topic
   std::int64_t seconds = 0;  // since
   int count = 20;            // history n (1-500)
-  std::int64_t page = 1;     // users
+  std::int64_t page = 1;     // users, rooms all
+  bool all = false;          // rooms all
+  bool invite_only = false;  // create
   std::string error;         // kError: e.g. "unknown command '/frob'; type /help for the list"
 };
 
 // Parses one line. A line starting with "/" is a command, except "//text",
-// which sends "/text" as a message. User names are checked against the name
-// rules (names.h); whether the user exists is the server's business.
+// which sends "/text" as a message. User and room names are checked against
+// the name rules (names.h); whether they exist is the server's business.
 // Never throws; the error text escapes what the user typed.
 Input ParseInput(std::string_view line);
 

@@ -58,7 +58,7 @@ std::optional<PendingCommand> Outbox::TakeCommand(const std::string& name) {
 }
 
 Line Outbox::OnStatus(const DeliveryStatus& s, std::int64_t now_ms) {
-  std::string to = s.to;
+  std::string to = s.room.empty() ? s.to : "#" + s.room;
   std::string snippet;
   auto it = s.ref.empty() ? pending_.end() : pending_.find(s.ref);
   if (it != pending_.end()) {

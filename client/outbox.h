@@ -25,6 +25,7 @@ namespace imchat::client {
 // is the service's wording, shown for a status this client does not know.
 struct DeliveryStatus {
   std::string status, id, ref, to, reason, text;
+  std::string room = "";  // a room message's status: the room (then `to` is unused)
 };
 
 // A command sent and not answered yet.
@@ -36,6 +37,9 @@ struct PendingCommand {
   // Sent by the client on its own (the address book fetched for tab
   // completion): its reply shows nothing and nobody waits for it.
   bool quiet = false;
+  std::string room = "";  // room commands and /history #room: the room
+  std::string text = "";  // topic: the new topic ("" asks for it)
+  bool all = false;       // rooms all
 };
 
 class Outbox {
@@ -43,7 +47,8 @@ class Outbox {
   // `ref_prefix` makes this run's refs differ from another run's.
   explicit Outbox(std::string ref_prefix) : ref_prefix_(std::move(ref_prefix)) {}
 
-  // A private message to `to` is being sent: its new ref, awaited from now.
+  // A private message to `to` (a user, or "#room" for a room message) is
+  // being sent: its new ref, awaited from now.
   std::string SendPrivate(const std::string& to, const std::string& text);
   // A command is being sent.
   void SendCommand(PendingCommand command);

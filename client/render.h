@@ -27,7 +27,9 @@ struct Line {
   bool away = false;       // a message replayed from the offline queue: tagged "[away]"
   std::string from;        // sender name
   std::string display;     // sender's display name, if any
-  std::string to;          // recipient (kPrivateOut, kStatus)
+  std::string to;          // recipient (kPrivateOut, kStatus); a room message: "#room"
+  std::string context;     // "" or the conversation a chat line belongs to when it is not the
+                           // current one ("#dev"; "all" for a broadcast while a room is current)
   std::string text;        // message text or notice text (untrusted: escaped when rendered)
 };
 
@@ -44,6 +46,7 @@ struct RenderOptions {
 //   12:00:01 <alice> hello            12:00:01 <alice (Alice L.)> hello
 //   12:00:01 *alice* hi               12:00:01 -> *bob* hi
 //   11:58:03 [away] *alice* hi        (away; another day: "2026-11-21 11:58:03 [away] ...")
+//   12:00:01 [#dev] <bob> hi          (context: a room message outside the current conversation)
 //   12:00:01 -- bob joined            12:00:01 -- bob left (connection lost)
 //   12:00:01 -- <text>                12:00:01 -- error: <text>
 //   12:00:01 -- delivered to bob: hi  (kStatus: `text` holds the whole status sentence)

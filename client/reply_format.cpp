@@ -29,12 +29,6 @@ std::string DateTime(std::int64_t ts_ms, bool utc) {
   return buf;
 }
 
-std::string JoinNames(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // "carol (Carol S.)" or "carol".
 std::string NameWithDisplay(const json& user) {
   std::string name = JsonString(user, "user", "?");
@@ -80,7 +74,9 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
   // Always "N messages": scripts reading the output match one form.
   const std::string count = std::to_string(n) + " messages";
   std::string header;
-  if (context.user == "all") {
+  if (!context.room.empty()) {
+    header = "history of " + RoomLabel(context.room) + " (" + count + "):";
+  } else if (context.user == "all") {
     header = "history of the room (" + count + "):";
   } else if (!context.user.empty()) {
     header = "history with " + context.user + " (" + count + "):";
@@ -95,8 +91,9 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
     std::string to = JsonString(m, "to", "?");
     std::string text = JsonString(m, "text");
     std::string when = DateTime(ts, context.utc);
+    const bool to_many = to == "all" || !context.room.empty();
     lines.push_back(InfoLine(
-        when + " " + (to == "all" ? "<" + from + "> " + text : from + " -> " + to + ": " + text),
+        when + " " + (to_many ? "<" + from + "> " + text : from + " -> " + to + ": " + text),
         context.now_ms));
   }
   return lines;
@@ -161,6 +158,12 @@ std::vector<std::string> JsonStrings(const json& j, const char* key) {
   return out;
 }
 
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::string FormatDuration(std::int64_t seconds) {
   if (seconds <= 0) return "0s";
   std::string out;
@@ -203,6 +206,7 @@ std::vector<Line> FormatReply(const json& reply, const ReplyContext& context) {
   }
   if (cmd == "history") return FormatHistory(reply, context);
   if (cmd == "users") return FormatUsers(reply, context);
+  if (std::vector<Line> room = FormatRoomReply(reply, context); !room.empty()) return room;
   if (cmd == "help") {
     const json* commands = Field(reply, "commands");
     if (commands && commands->is_array() && !commands->empty()) {

@@ -145,8 +145,9 @@ ConnectResult Session::Connect(const std::vector<std::string>& filters) {
     }
     return result;
   }
-  try {
-    for (const auto& filter : filters) {
+  for (const auto& filter : filters) {
+    int refused = 0;  // the reason code of a refusal
+    try {
       auto tok = client_->subscribe(filter, 1);
       if (!tok->wait_for(std::chrono::seconds(options_.connect_timeout_s))) {
         result.detail = "no answer to the subscription to " + filter;
@@ -155,16 +156,24 @@ ConnectResult Session::Connect(const std::vector<std::string>& filters) {
       }
       mqtt::subscribe_response response = tok->get_subscribe_response();
       for (auto rc : response.get_reason_codes()) {
-        if (rc >= 0x80) {
-          result.detail = "the server refused the subscription to " + filter + " (" +
-                          mqtt::exception::reason_code_str(rc) + ")";
-          Disconnect();
-          return result;
-        }
+        if (rc >= 0x80) refused = rc;
+      }
+    } catch (const mqtt::exception& e) {
+      // Paho reports a refused SUBACK as an exception carrying the reason code.
+      refused = e.get_reason_code();
+      if (refused < 0x80) {
+        result.detail = "subscribing failed: " + std::string(e.what());
+        Disconnect();
+        return result;
       }
     }
-  } catch (const mqtt::exception& e) {
-    result.detail = "subscribing failed: " + std::string(e.what());
+    if (refused == 0) continue;
+    if (IsOptionalSubscription(filter)) {
+      result.refused.push_back(filter);
+      continue;
+    }
+    result.detail = "the server refused the subscription to " + filter + " (" +
+                    mqtt::exception::reason_code_str(refused) + ")";
     Disconnect();
     return result;
   }

@@ -51,6 +51,8 @@ struct ConnectResult {
   enum class Kind { kOk, kRefused, kUnreachable, kError };
   Kind kind = Kind::kError;
   std::string detail;  // human text for refusals and errors
+  // kOk: optional filters (IsOptionalSubscription) the server refused.
+  std::vector<std::string> refused;
 };
 
 class Session {
@@ -68,8 +70,9 @@ class Session {
   int wake_fd() const { return wake_[0]; }
 
   // Connects and subscribes to `filters` one SUBSCRIBE each (Paho C++ 1.2
-  // crashes on a multi-filter subscribe with options). Blocks up to the
-  // connect timeout plus the SUBACKs.
+  // crashes on a multi-filter subscribe with options). A refused optional
+  // filter is listed in the result; any other refusal fails the connect.
+  // Blocks up to the connect timeout plus the SUBACKs.
   ConnectResult Connect(const std::vector<std::string>& filters);
   bool connected() const;
 

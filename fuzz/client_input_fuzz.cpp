@@ -2,14 +2,18 @@
 // crashes; EscapeForTerminal's output has no C0 control byte, no DEL, no C1 control and
 // no bidi control, and is well-formed UTF-8 (so a sender can never drive the terminal);
 // rendered lines without colour contain no control byte at all, and with colour only our
-// own SGR sequences; what ParseInput accepts is within the client spec (valid user names,
-// history count 1-500, durations of 1 s-365 d) and its errors are printable.
+// own SGR sequences; what ParseInput accepts is within the client spec (valid user and
+// room names, history count 1-500, durations of 1 s-365 d, room pages from 1) and its
+// errors are printable; tab completion only offers candidates that start with the word
+// (or, for a room, whose name does).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "completion.h"
 #include "input.h"
 #include "limits.h"
 #include "names.h"
@@ -117,9 +121,13 @@ void CheckParse(std::string_view line) {
       break;
     case Verb::kQuery:
       Check(in.user.empty() || imchat::IsValidUserName(in.user), "bad /query user", line);
+      Check(in.room.empty() || imchat::IsValidRoomName(in.room), "bad /query room", line);
+      Check(in.user.empty() || in.room.empty(), "/query of a user and a room", line);
       break;
     case Verb::kHistory:
-      Check(in.user == "all" || imchat::IsValidUserName(in.user), "bad history user", line);
+      Check(in.room.empty() ? in.user == "all" || imchat::IsValidUserName(in.user)
+                            : imchat::IsValidRoomName(in.room) && in.user.empty(),
+            "bad history target", line);
       Check(in.count >= 1 && in.count <= imchat::kMaxHistory, "history count out of range", line);
       break;
     case Verb::kSince:
@@ -127,6 +135,26 @@ void CheckParse(std::string_view line) {
       break;
     case Verb::kNick:
       for (unsigned char c : in.text) Check(c >= 0x20 && c != 0x7f, "control byte in nick", line);
+      break;
+    case Verb::kCreate:
+    case Verb::kJoin:
+      Check(imchat::IsValidRoomName(in.room), "bad room", line);
+      break;
+    case Verb::kLeave:
+    case Verb::kMembers:
+      Check(in.room.empty() || imchat::IsValidRoomName(in.room), "bad room", line);
+      break;
+    case Verb::kInvite:
+    case Verb::kKick:
+      Check(imchat::IsValidRoomName(in.room), "bad room", line);
+      Check(imchat::IsValidUserName(in.user), "bad invite/kick user", line);
+      break;
+    case Verb::kTopic:
+      Check(imchat::IsValidRoomName(in.room), "bad room", line);
+      for (unsigned char c : in.text) Check(c >= 0x20 && c != 0x7f, "control byte in topic", line);
+      break;
+    case Verb::kRooms:
+      Check(in.page >= 1, "room page below 1", line);
       break;
     default:
       break;
@@ -144,6 +172,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(CheckUtf8(escaped, &safe), "escaped text is not valid UTF-8", bytes);
   Check(safe, "escaped text contains a control character", bytes);
   Check(imchat::client::EscapeForTerminal(escaped) == escaped, "escaping is not idempotent", bytes);
+
+  // Completion: the bytes split into the line so far and the word being typed.
+  const std::size_t cut = bytes.rfind(' ');
+  const std::string_view before = cut == std::string_view::npos ? "" : bytes.substr(0, cut + 1);
+  const std::string_view word = cut == std::string_view::npos ? bytes : bytes.substr(cut + 1);
+  const std::vector<std::string> names = {"bob", "dev", "d"};
+  for (const std::string& c : imchat::client::CompleteWord(before, word, names, names)) {
+    const std::string_view bare = c.front() == '#' ? std::string_view(c).substr(1) : c;
+    Check(c.compare(0, word.size(), word) == 0 || bare.substr(0, word.size()) == word,
+          "completion does not fit the word", bytes);
+  }
 
   auto duration = imchat::client::ParseDuration(bytes);
   if (duration)
@@ -164,6 +203,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   line.display = std::string(bytes.substr(size / 4, size / 4));
   line.to = std::string(bytes.substr(size / 2, size / 4));
   line.text = std::string(bytes.substr(3 * size / 4));
+  line.context = std::string(bytes.substr(size / 8, size / 4));
   line.ts_ms = size > 0 ? static_cast<std::int64_t>(data[0]) * 1000003LL * 1000003LL : 0;
   line.away = size % 2 == 1;
   for (int kind = 0; kind <= static_cast<int>(imchat::client::Line::Kind::kError); ++kind) {

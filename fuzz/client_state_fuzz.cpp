@@ -2,10 +2,11 @@
 // whatever arrives on any topic (broken JSON, wrong field types, huge numbers), and every
 // line it produces renders without a single control byte.
 // Input: records separated by 0x1e. Each record is <kind byte> <flags byte> <payload>;
-// kind picks the topic (chat, inbox, presence, online, service, or a topic read from the
-// payload up to its first newline); flags pick the retain flag, the user properties and a
-// command typed first (so replies and statuses find something to match). "REF" in a
-// payload becomes the ref of the last private message sent.
+// kind picks the topic (chat, inbox, presence, online, service, a room's line, a room's
+// info, or a topic read from the payload up to its first newline); flags pick the retain
+// flag, the user properties and a line typed first (so replies and statuses find something
+// to match; some switch the conversation to a room). "REF" in a payload becomes the ref of
+// the last private or room message sent. The prompt always names a valid conversation.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -27,8 +28,10 @@ void Check(bool ok, const char* what, std::string_view input) {
   std::abort();
 }
 
-const char* const kTyped[] = {"/msg bob hi",  "/who",           "/since 5m",  "/blocked",
-                              "/history bob", "/history all 3", "/block bob", "/nick Bo"};
+const char* const kTyped[] = {"/msg bob hi",  "/who",         "/since 5m",     "/blocked",
+                              "/history bob", "/query #dev",  "/join dev",     "/nick Bo",
+                              "room line",    "/rooms",       "/rooms all 2",  "/members",
+                              "/leave",       "/topic dev x", "/history #dev", "/create ops"};
 
 void Feed(ChatState& state, std::string_view record, std::string* last_ref) {
   if (record.size() < 2) return;
@@ -38,7 +41,8 @@ void Feed(ChatState& state, std::string_view record, std::string* last_ref) {
   const std::int64_t now = 1795348801000;
 
   if (flags & 0x10) {
-    auto action = state.OnInput(imchat::client::ParseInput(kTyped[(flags >> 5) & 7]), now);
+    const unsigned pick = ((flags >> 5) & 7) | (kind & 0x40 ? 8 : 0);
+    auto action = state.OnInput(imchat::client::ParseInput(kTyped[pick]), now);
     for (const auto& out : action.publish) {
       if (!out.ref.empty()) *last_ref = out.ref;
     }
@@ -49,7 +53,7 @@ void Feed(ChatState& state, std::string_view record, std::string* last_ref) {
   }
 
   Incoming m;
-  switch (kind % 6) {
+  switch (kind % 8) {
     case 0:
       m.topic = imchat::AllTopic("bob");
       break;
@@ -64,6 +68,12 @@ void Feed(ChatState& state, std::string_view record, std::string* last_ref) {
       break;
     case 4:
       m.topic = imchat::SvcTopic("alice");
+      break;
+    case 5:
+      m.topic = imchat::RoomFromTopic(kind & 0x80 ? "dev" : "ops", kind & 0x20 ? "alice" : "bob");
+      break;
+    case 6:
+      m.topic = imchat::RoomInfoTopic(kind & 0x80 ? "dev" : "ops");
       break;
     default: {
       std::size_t nl = payload.find('\n');
@@ -85,6 +95,10 @@ void Feed(ChatState& state, std::string_view record, std::string* last_ref) {
     for (unsigned char c : shown) Check(c >= 0x20 && c != 0x7f, "control byte shown", record);
   }
   Check(state.AwaitingReplies() <= 20000, "unbounded pending replies", record);
+  const std::string& target = state.query();
+  Check(target.empty() || (target.front() == '#' ? imchat::IsValidRoomName(target.substr(1))
+                                                 : imchat::IsValidUserName(target)),
+        "bad conversation", record);
 }
 
 }  // namespace

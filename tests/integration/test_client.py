@@ -64,14 +64,14 @@ class ClientChat(imtest.StackTest):
         bob.send("/to alice hi alice")  # the alias
         alice.expect_line(r"^" + TIME + r"\*bob\* hi alice$")
         bob.expect_line(r"-- delivered to alice: hi alice$")
-        # /query: plain lines go to one user; /query alone goes back to the room.
+        # /query: plain lines go to one user; /query alone goes back to everyone.
         bob.send("/query alice")
         bob.expect_line(r"-- what you type now goes to alice only")
         bob.send("just for you")
         alice.expect_line(r"\*bob\* just for you$")
         bob.expect_line(r"-- delivered to alice: just for you$")
         bob.send("/query")
-        bob.expect_line(r"-- back to the room")
+        bob.expect_line(r"-- back to everyone")
         bob.send("//slash for all")  # "//" sends a line starting with "/"
         alice.expect_line(r"<bob> /slash for all$")
         # A private message is shown once, to its recipient only.
@@ -168,8 +168,8 @@ class ClientChat(imtest.StackTest):
         for usage in [r"/msg \(/to, /message, /whisper\) <user> <text>  send a private message$",
                       r"/who \(/list, /whoelse\)  ", r"/since \(/whoelsesince\) <duration>  ",
                       r"/block <user>  ", r"/unblock <user>  ",
-                      r"/blocked  ", r"/history <user>\|all \[n\]  ", r"/nick \[<name>\]  ",
-                      r"/query \[<user>\]  ", r"/help \[command\]  ",
+                      r"/blocked  ", r"/history <user>\|all\|#<room> \[n\]  ", r"/nick \[<name>\]  ",
+                      r"/query \[<user>\|#<room>\]  ", r"/help \[command\]  ",
                       r"/quit \(/exit, /logout\)  "]:
             alice.expect_line(r"^" + TIME + r"-- " + usage)
         alice.send("/help who")

@@ -133,7 +133,7 @@ class ClientTty(imtest.StackTest):
         alice.expect(r"-- delivered to bob: in the query")
         at_prompt(alice, "alice -> bob> ")
         alice.send("/query")
-        alice.expect(r"-- back to the room")
+        alice.expect(r"-- back to everyone")
         at_prompt(alice)
 
     def test_colours_on_a_terminal_unless_no_color(self):

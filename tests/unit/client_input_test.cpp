@@ -121,8 +121,9 @@ TEST_CASE("client input: bad forms are refused with a specific error", "[unit]")
       {"/msg b+b hi", "'b+b' " + bad_name},
       {"/msg 123456789012345678901234567890123 hi",
        "'123456789012345678901234567890123' " + bad_name},
-      {"/query bob carol", "/query takes at most one user: /query [<user>]"},
-      {"/query #", "'#' " + bad_name},
+      {"/query bob carol", "/query takes at most one user or #room: /query [<user>|#<room>]"},
+      {"/query #", "'#' is not a valid room name: the name is empty; see /help"},
+      {"/query bob#", "'bob#' " + bad_name},
       {"/who me", "/who takes no arguments: /who"},
       {"/blocked x", "/blocked takes no arguments: /blocked"},
       {"/quit now", "/quit takes no arguments: /quit"},
@@ -140,12 +141,13 @@ TEST_CASE("client input: bad forms are refused with a specific error", "[unit]")
       {"/block a/b", "'a/b' " + bad_name},
       {"/unblock", "/unblock needs one user: /unblock <user>"},
       {"/unblock *", "'*' " + bad_name},
-      {"/history", "/history needs a user or 'all': /history <user>|all [n]"},
-      {"/history bob 5 6", "/history needs a user or 'all': /history <user>|all [n]"},
-      {"/history bob 0", "/history takes a count of 1-500: /history <user>|all [n]"},
-      {"/history bob 501", "/history takes a count of 1-500: /history <user>|all [n]"},
-      {"/history bob -1", "/history takes a count of 1-500: /history <user>|all [n]"},
-      {"/history bob 5x", "/history takes a count of 1-500: /history <user>|all [n]"},
+      {"/history", "/history needs a user, 'all' or a #room: /history <user>|all|#<room> [n]"},
+      {"/history bob 5 6",
+       "/history needs a user, 'all' or a #room: /history <user>|all|#<room> [n]"},
+      {"/history bob 0", "/history takes a count of 1-500: /history <user>|all|#<room> [n]"},
+      {"/history bob 501", "/history takes a count of 1-500: /history <user>|all|#<room> [n]"},
+      {"/history bob -1", "/history takes a count of 1-500: /history <user>|all|#<room> [n]"},
+      {"/history bob 5x", "/history takes a count of 1-500: /history <user>|all|#<room> [n]"},
       {"/history b/b", "'b/b' " + bad_name},
       {"/nick a\x1b[31mb", "/nick takes 1-64 printable characters: /nick [<name>]"},
       {"/nick 12345678901234567890123456789012345678901234567890123456789012345",
@@ -234,8 +236,12 @@ TEST_CASE("client input: the command table has every verb once, with usage and h
     Input in = ParseInput("/" + std::string(c.name));
     CHECK(in.error.find("unknown command") == std::string::npos);
   }
-  CHECK(verbs.size() == 13);
+  CHECK(verbs.size() == 21);
   CHECK(ClientCommands().front().name == "msg");
+  // The room commands follow the others; /help and /quit close the list.
+  CHECK(ClientCommands()[10].name == "nick");
+  CHECK(ClientCommands()[11].name == "create");
+  CHECK(ClientCommands()[18].name == "topic");
   CHECK(ClientCommands().back().name == "quit");
 }
 
@@ -252,5 +258,8 @@ TEST_CASE("client input: /help shows each command's aliases beside its name", "[
   CHECK(help["users"] ==
         "/users [page]  every user: display name, online or last seen (100 a page)");
   CHECK(help["query"] ==
-        "/query [<user>]  send what you type to one user (no user: back to the room)");
+        "/query [<user>|#<room>]  send what you type to one user or room (none: back to "
+        "everyone)");
+  CHECK(help["leave"] == "/leave (/part) [<room>]  stop being a member of a room (none: the "
+                         "current one)");
 }

@@ -145,10 +145,7 @@ TEST_CASE("client state: command replies are formatted from their fields", "[uni
   };
   for (const Case& c : cases) {
     INFO(c.reply);
-    ChatState s("alice");
-    s.set_utc(true);
-    Type(s, c.command);
-    CHECK(Receive(s, Msg("im/svc/alice", c.reply)) == c.lines);
+    CHECK(AnswerTo(c.command, c.reply) == c.lines);
   }
 }
 

@@ -9,8 +9,9 @@ using namespace client_state_test;  // NOLINT(build/namespaces): test helpers
 using imchat::client::SubscriptionsFor;
 
 TEST_CASE("client state: subscriptions, inbox last", "[unit]") {
-  CHECK(SubscriptionsFor("alice") ==
-        Strings{"im/svc/alice", "im/all/+", "im/presence/+", "im/online", "im/user/alice/+"});
+  CHECK(SubscriptionsFor("alice") == Strings{"im/svc/alice", "im/all/+", "im/presence/+",
+                                             "im/online", "im/room/+/+", "im/roominfo/+",
+                                             "im/user/alice/+"});
 }
 
 TEST_CASE("client state: input to publishes and local lines", "[unit]") {
@@ -53,7 +54,7 @@ TEST_CASE("client state: input to publishes and local lines", "[unit]") {
   CHECK(s.Prompt() == "alice -> bob> ");
   CHECK(Show(a.lines) ==
         Strings{
-            "12:00:01 -- what you type now goes to bob only; /query alone goes back to the room"});
+            "12:00:01 -- what you type now goes to bob only; /query alone goes back to everyone"});
   // /all (and /toall, /broadcast) go to everyone even while a /query is set.
   for (const char* line : {"/all to everyone", "/toall to everyone", "/broadcast to everyone"}) {
     INFO(line);
@@ -71,7 +72,7 @@ TEST_CASE("client state: input to publishes and local lines", "[unit]") {
   CHECK_FALSE(a.publish[0].ref.empty());
   CHECK(Show(a.lines) == Strings{"12:00:01 -> *bob* private now"});
   CHECK(Show(Type(s, "/query").lines) ==
-        Strings{"12:00:01 -- back to the room: what you type goes to everyone"});
+        Strings{"12:00:01 -- back to everyone: what you type goes to all users"});
   CHECK(s.query().empty());
   CHECK(s.Prompt() == "alice> ");
   CHECK(Type(s, "room again").publish.at(0).topic == "im/all");
@@ -106,6 +107,22 @@ TEST_CASE("client state: commands go to im/cmd/<me> in the service's syntax", "[
       {"/list", "who"},
       {"/whoelse", "who"},
       {"/whoelsesince 5m", "since 300"},
+      // Rooms: written with or without '#'; /history needs it to tell a room from a user.
+      {"/create dev", "create dev"},
+      {"/create #ops invite-only", "create ops invite-only"},
+      {"/join #dev", "join dev"},
+      {"/leave dev", "leave dev"},
+      {"/part #dev", "leave dev"},
+      {"/rooms", "rooms"},
+      {"/rooms all", "rooms all 1"},
+      {"/rooms all 2", "rooms all 2"},
+      {"/members #dev", "members dev"},
+      {"/invite dev bob", "invite dev bob"},
+      {"/kick #dev bob", "kick dev bob"},
+      {"/topic dev", "topic dev"},
+      {"/topic #dev Release  Friday", "topic dev Release  Friday"},
+      {"/history #dev", "history #dev 20"},
+      {"/history #dev 5", "history #dev 5"},
   };
   ChatState s("alice");
   std::size_t n = 0;
@@ -125,7 +142,7 @@ TEST_CASE("client state: help, errors and oversized messages stay local", "[unit
   ChatState s("alice");
   Action a = Type(s, "/help");
   CHECK(a.publish.empty());
-  REQUIRE(a.lines.size() == 13);
+  REQUIRE(a.lines.size() == 21);
   CHECK(Show(a.lines)[0] ==
         "12:00:01 -- /msg (/to, /message, /whisper) <user> <text>  send a private message");
   CHECK(Show(Type(s, "/help list").lines) ==

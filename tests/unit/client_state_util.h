@@ -48,6 +48,15 @@ inline Action Type(ChatState& s, const std::string& line) {
 
 using Strings = std::vector<std::string>;
 
+// The lines a fresh client (times in UTC) shows for `reply` on im/svc/alice
+// after typing `command`.
+inline Strings AnswerTo(const std::string& command, const std::string& reply) {
+  ChatState s("alice");
+  s.set_utc(true);
+  Type(s, command);
+  return Receive(s, Msg("im/svc/alice", reply));
+}
+
 }  // namespace client_state_test
 
 #endif  // IMCHAT_TESTS_UNIT_CLIENT_STATE_UTIL_H_
