@@ -119,18 +119,9 @@ ReadVerdict ApplyReadRule(const TopicShape& shape, const Binding& b, std::string
 // Why `me` may not use `room` as a member, or nullopt when a member.
 std::optional<std::string> NotMemberReason(const std::string& me, const std::string& room,
                                            const RoomMembers* rooms) {
-  switch (rooms ? rooms->Access(room, me) : RoomAccess::kNotReady) {
-    case RoomAccess::kMember:
-      return std::nullopt;
-    case RoomAccess::kNotReady:
-      return "rooms are not available yet (the service has not sent their members); try again "
-             "shortly";
-    case RoomAccess::kNoSuchRoom:
-      return "no such room #" + room;
-    case RoomAccess::kNotMember:
-      break;
-  }
-  return "'" + me + "' is not a member of #" + room;
+  const RoomAccess access = rooms ? rooms->Access(room, me) : RoomAccess::kNotReady;
+  if (access == RoomAccess::kMember) return std::nullopt;
+  return RoomRefusal(access, room, "'" + me + "' is");
 }
 
 }  // namespace

@@ -2,6 +2,21 @@
 
 namespace imchat {
 
+std::string RoomRefusal(RoomAccess access, std::string_view room, std::string_view subject_is) {
+  const std::string name(room);
+  switch (access) {
+    case RoomAccess::kNotReady:
+      return "rooms are not available yet (the service has not sent their members); try again "
+             "shortly";
+    case RoomAccess::kNoSuchRoom:
+      return "no such room #" + name;
+    case RoomAccess::kNotMember:
+    case RoomAccess::kMember:
+      break;
+  }
+  return std::string(subject_is) + " not a member of #" + name;
+}
+
 bool RoomMembers::IsMember(const std::string& room, const std::string& user) const {
   if (!ready_) return false;
   auto it = rooms_.find(room);

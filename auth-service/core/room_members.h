@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -25,6 +26,10 @@ enum class RoomAccess {
   kNoSuchRoom,  // the room does not exist
   kNotMember,   // the room exists; the user is not a member
 };
+
+// Why a user may not use `room` (access other than kMember), as one sentence;
+// `subject_is` names the user: "you are" in a status to them, "'dave' is" in a log.
+std::string RoomRefusal(RoomAccess access, std::string_view room, std::string_view subject_is);
 
 class RoomMembers {
  public:

@@ -12,25 +12,6 @@
 
 namespace imchat::plugin {
 
-namespace {
-
-// What a refused sender is told: a reason naming the room, as the contract words it.
-std::string RefusalReason(RoomAccess access, const std::string& room) {
-  switch (access) {
-    case RoomAccess::kNotReady:
-      return "rooms are not available yet (the service has not sent their members); try again "
-             "shortly";
-    case RoomAccess::kNoSuchRoom:
-      return "no such room #" + room;
-    case RoomAccess::kNotMember:
-    case RoomAccess::kMember:
-      break;
-  }
-  return "you are not a member of #" + room;
-}
-
-}  // namespace
-
 bool RoomPublishDecidedAtMessage(const char* topic, bool retain) {
   // The prefix test first: every other publish pays one strncmp, no parse.
   return !retain && std::strncmp(topic, "im/room/", 8) == 0 &&
@@ -43,7 +24,7 @@ bool AdmitRoomMessage(State& state, const mosquitto_evt_message* ed, const std::
   const Decision d =
       CanPublish(Actor{me, false}, ed->topic, ed->retain, AclView{&state.blocks, &state.rooms});
   if (d.allowed) return true;
-  const std::string reason = RefusalReason(state.rooms.Access(room, me), room);
+  const std::string reason = RoomRefusal(state.rooms.Access(room, me), room, "you are");
   mosquitto_log_printf(MOSQ_LOG_NOTICE, "imchat: refused room message from %s to #%s: %s",
                        me.c_str(), room.c_str(), d.reason.c_str());
   nlohmann::json status = {
