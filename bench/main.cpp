@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   for (int round = 0; round < sizes.rounds; ++round) {
     RunRound(servers, sizes, o.only, round, &results);
   }
-  if (sizes.room_scale > 0) RunRoomScaleOnce(servers, sizes, &results);
+  if (sizes.room_scale > 0) RunRoomScaleOnce(paths, o.raw_only, sizes, &results);
   if (sizes.scale > 0) RunScaleOnce(servers, sizes, &results);
 
   std::string report = Report(results, sizes, MachineDescription());

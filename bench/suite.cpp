@@ -85,7 +85,7 @@ bool SetSize(Sizes* s, const std::string& assignment) {
 }
 
 int UsersNeeded(const Sizes& s) {
-  return s.scale + s.rounds * (s.storm + s.room_members + 64) + s.room_scale + 64;
+  return s.scale + s.rounds * (s.storm + s.room_members + 64) + 64;
 }
 
 const std::set<std::string>& ScenarioNames() {
@@ -183,14 +183,22 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
   }
 }
 
-void RunRoomScaleOnce(Server* servers[2], const Sizes& sizes, Results* results) {
+void RunRoomScaleOnce(const ServerPaths& paths, bool raw_only, const Sizes& sizes,
+                      Results* results) {
   auto mb = [](long kib) { return static_cast<double>(kib) / 1024; };
-  for (int k = 0; k < 2; ++k) {
-    if (!servers[k]) continue;
-    const std::string name = std::string(KindName(servers[k]->kind())) + " room scale ";
+  for (int k = 0; k < (raw_only ? 1 : 2); ++k) {
+    const Kind kind = k == 0 ? Kind::kRaw : Kind::kStack;
+    const std::string name = std::string(KindName(kind)) + " room scale ";
+    std::string error;
+    std::unique_ptr<Server> server = Server::Start(kind, paths, sizes.room_scale + 64, 0, &error);
+    if (!server) {
+      results->failures.push_back(name + "did not start: " + error);
+      Progress(name + "FAILED: " + error);
+      continue;
+    }
     Progress(name + std::to_string(sizes.room_scale) + " rooms x " +
-             std::to_string(sizes.room_scale_members) + " members");
-    RoomScaleResult r = RunRoomScale(*servers[k], sizes.room_scale, sizes.room_scale_members, 300);
+             std::to_string(sizes.room_scale_members) + " members (fresh server)");
+    RoomScaleResult r = RunRoomScale(*server, sizes.room_scale, sizes.room_scale_members, 300);
     Progress(name + Format("set up in %.1f s; broker %.1f -> %.1f MB, daemon %.1f -> %.1f MB",
                            r.setup_seconds, mb(r.broker_before_kib), mb(r.broker_kib),
                            mb(r.daemon_before_kib), mb(r.daemon_kib)));

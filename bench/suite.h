@@ -61,8 +61,11 @@ const std::set<std::string>& ScenarioNames();
 // (servers[0] raw, servers[1] stack); odd rounds start with the stack.
 void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string>& only, int round,
               Results* results);
-// The one-off room memory run on each server (before the scale run: it leaves rooms behind).
-void RunRoomScaleOnce(Server* servers[2], const Sizes& sizes, Results* results);
+// The one-off room memory run, each kind on a fresh server of its own started here (raw, then
+// the stack unless raw_only), so its RSS figures carry nothing of the other scenarios and the
+// rooms it leaves behind touch none of them.
+void RunRoomScaleOnce(const ServerPaths& paths, bool raw_only, const Sizes& sizes,
+                      Results* results);
 // The one-off scale run on each server (run last: it leaves thousands of presences behind).
 void RunScaleOnce(Server* servers[2], const Sizes& sizes, Results* results);
 // Markdown report: summary table against the goals, then the per-run figures.
