@@ -8,6 +8,7 @@
 
 #include "connect_wave.h"
 #include "payload.h"
+#include "room_setup.h"
 
 namespace imchat::bench {
 namespace {
@@ -38,7 +39,8 @@ bool WaitArchived(const Server& server, const std::string& sender, const std::st
 
 FlowResult RunFlow(Server& server, const FlowSpec& spec) {
   FlowResult r;
-  const int receivers_n = spec.broadcast ? spec.subscribers : 1;
+  const bool room = !spec.room.empty();
+  const int receivers_n = spec.broadcast || room ? spec.subscribers : 1;
   const int first = server.TakeUsers(1 + receivers_n);
   LoadLoop loop("127.0.0.1", server.port());
   LoadClient* pub = loop.Add(LoginFor(server, first));
@@ -49,7 +51,9 @@ FlowResult RunFlow(Server& server, const FlowSpec& spec) {
     all.push_back(receivers[static_cast<size_t>(i)].client);
   }
   const std::string to = spec.broadcast ? "" : receivers[0].client->name();
-  const std::string topic = PublishTopic(server, pub->name(), to);
+  const std::string topic = !room            ? PublishTopic(server, pub->name(), to)
+                            : server.stack() ? RoomTopic(spec.room)
+                                             : RoomFromTopic(spec.room, pub->name());
   WaveResult wave = ConnectWave(
       loop, all,
       [&](LoadClient* c) -> std::vector<std::string> {
@@ -58,12 +62,18 @@ FlowResult RunFlow(Server& server, const FlowSpec& spec) {
           return server.stack() ? std::vector<std::string>{SvcTopic(c->name())}
                                 : std::vector<std::string>{};
         }
+        if (room) return RoomChatFilters(c);
         return {spec.broadcast ? std::string(kBroadcastFilter) : InboxFilter(c->name())};
       },
       64, 30);
   if (!wave.ok) {
     r.error = wave.error;
     return r;
+  }
+  if (room && server.stack()) {
+    std::vector<LoadClient*> members;
+    for (const auto& rc : receivers) members.push_back(rc.client);
+    if (!MakeRoom(loop, pub, members, spec.room, 60, &r.error)) return r;
   }
 
   r.latency_us.reserve(static_cast<size_t>(spec.messages) * receivers.size());

@@ -13,6 +13,11 @@ namespace imchat::bench {
 
 struct FlowSpec {
   bool broadcast = false;  // im/all to `subscribers` users; else im/user to one recipient
+  // Non-empty: a room flow to `subscribers` members of this room (new name per run). On the
+  // stack the publisher creates it and the members join with commands before sending; the
+  // members subscribe as the imchat client does (im/room/+/+, im/svc/<me>, their inbox), on raw
+  // too, and the publisher sends to im/room/<room> (raw: im/room/<room>/<me>).
+  std::string room;
   int subscribers = 1;
   long messages = 1000;
   size_t window = 200;  // messages sent but not yet received by every subscriber

@@ -5,7 +5,8 @@
 //
 // Usage: imchat-bench --source-dir DIR --build-dir DIR [--quick] [--rounds N]
 //                     [--only a,b,...] [--out FILE] [--raw-only] [--set size=value]
-// Sizes for --set: broadcast, private, latency_s, drain, archive, storm, scale, scale_chat_s.
+// Sizes for --set: broadcast, private, latency_s, drain, archive, storm, scale, scale_chat_s,
+// roomfanout, room_members, roomreplay, roomscale, room_scale_members.
 // Usually started by scripts/bench.
 #include <sys/resource.h>
 
@@ -35,7 +36,8 @@ struct Options {
 int Usage(const char* why) {
   std::fprintf(stderr,
                "imchat-bench: %s\nusage: imchat-bench --source-dir DIR --build-dir DIR [--quick] "
-               "[--rounds N] [--only broadcast,private,latency,drain,archive,storm,scale] "
+               "[--rounds N] [--only broadcast,private,latency,drain,archive,storm,scale,"
+               "roomfanout,roomreplay,roomscale] "
                "[--out FILE] [--raw-only] [--set size=value ...]\n",
                why);
   return 2;
@@ -92,6 +94,7 @@ int main(int argc, char** argv) {
     if (!SetSize(&sizes, set)) return Usage(("bad --set '" + set + "'").c_str());
   }
   if (!o.only.empty() && !o.only.count("scale")) sizes.scale = 0;
+  if (!o.only.empty() && !o.only.count("roomscale")) sizes.room_scale = 0;
   RaiseOpenFiles();
 
   ServerPaths paths{o.source_dir, o.build_dir + "/auth-service/imchat_auth.so",
@@ -115,6 +118,7 @@ int main(int argc, char** argv) {
   for (int round = 0; round < sizes.rounds; ++round) {
     RunRound(servers, sizes, o.only, round, &results);
   }
+  if (sizes.room_scale > 0) RunRoomScaleOnce(paths, o.raw_only, sizes, &results);
   if (sizes.scale > 0) RunScaleOnce(servers, sizes, &results);
 
   std::string report = Report(results, sizes, MachineDescription());

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "report.h"
+#include "room_replay.h"
 #include "stats.h"
 
 namespace imchat::bench {
@@ -37,6 +38,9 @@ Sizes QuickSizes() {
   s.storm = 200;
   s.scale = 1000;
   s.scale_chat_s = 3;
+  s.room_fanout = 300;
+  s.room_replay = 2000;
+  s.room_scale = 100;
   s.wait_s = 5;
   return s;
 }
@@ -62,6 +66,16 @@ bool SetSize(Sizes* s, const std::string& assignment) {
     s->storm = static_cast<int>(v);
   } else if (name == "scale") {
     s->scale = static_cast<int>(v);
+  } else if (name == "roomfanout") {
+    s->room_fanout = static_cast<long>(v);
+  } else if (name == "room_members") {
+    s->room_members = static_cast<int>(v);
+  } else if (name == "roomreplay") {
+    s->room_replay = static_cast<long>(v);
+  } else if (name == "roomscale") {
+    s->room_scale = static_cast<int>(v);
+  } else if (name == "room_scale_members") {
+    s->room_scale_members = static_cast<int>(v);
   } else if (name == "scale_chat_s") {
     s->scale_chat_s = v;
   } else {
@@ -70,11 +84,14 @@ bool SetSize(Sizes* s, const std::string& assignment) {
   return true;
 }
 
-int UsersNeeded(const Sizes& s) { return s.scale + s.rounds * (s.storm + 64) + 64; }
+int UsersNeeded(const Sizes& s) {
+  return s.scale + s.rounds * (s.storm + s.room_members + 64) + 64;
+}
 
 const std::set<std::string>& ScenarioNames() {
-  static const std::set<std::string> names{"broadcast", "private", "latency", "drain",
-                                           "archive",   "storm",   "scale"};
+  static const std::set<std::string> names{"broadcast",  "private",  "latency", "drain",
+                                           "archive",    "storm",    "scale",   "roomfanout",
+                                           "roomreplay", "roomscale"};
   return names;
 }
 
@@ -145,10 +162,51 @@ void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string
       if (r.ok) Progress(name + "offline drain: " + Format("%.3f", r.drain_seconds) + " s");
       Keep(r, name + "drain", results, &results->drain[k]);
     }
+    if (want("roomfanout")) {
+      FlowSpec spec;
+      spec.room = "fanout" + std::to_string(round) + "-" + std::to_string(k);
+      spec.subscribers = sizes.room_members;
+      spec.messages = sizes.room_fanout;
+      FlowResult r = RunFlow(*server, spec);
+      Progress(name + "room fan-out: " + Number(r.deliveries_per_s) + " deliveries/s");
+      Keep(r, name + "room fan-out", results, &results->room_fanout[k]);
+    }
+    if (want("roomreplay")) {
+      DrainResult r = RunRoomReplay(*server, sizes.room_replay, sizes.wait_s);
+      if (r.ok) Progress(name + "room replay: " + Format("%.3f", r.drain_seconds) + " s");
+      Keep(r, name + "room replay", results, &results->room_replay[k]);
+    }
     if (!server->Alive()) {
       results->failures.push_back(name + "server died");
       Progress(name + "the server died");
     }
+  }
+}
+
+void RunRoomScaleOnce(const ServerPaths& paths, bool raw_only, const Sizes& sizes,
+                      Results* results) {
+  auto mb = [](long kib) { return static_cast<double>(kib) / 1024; };
+  for (int k = 0; k < (raw_only ? 1 : 2); ++k) {
+    const Kind kind = k == 0 ? Kind::kRaw : Kind::kStack;
+    const std::string name = std::string(KindName(kind)) + " room scale ";
+    std::string error;
+    std::unique_ptr<Server> server = Server::Start(kind, paths, sizes.room_scale + 64, 0, &error);
+    if (!server) {
+      results->failures.push_back(name + "did not start: " + error);
+      Progress(name + "FAILED: " + error);
+      continue;
+    }
+    Progress(name + std::to_string(sizes.room_scale) + " rooms x " +
+             std::to_string(sizes.room_scale_members) + " members (fresh server)");
+    RoomScaleResult r = RunRoomScale(*server, sizes.room_scale, sizes.room_scale_members, 300);
+    Progress(name + Format("set up in %.1f s; broker %.1f -> %.1f MB, daemon %.1f -> %.1f MB",
+                           r.setup_seconds, mb(r.broker_before_kib), mb(r.broker_kib),
+                           mb(r.daemon_before_kib), mb(r.daemon_kib)));
+    if (!r.ok) {
+      results->failures.push_back(name + r.error);
+      Progress(name + "FAILED: " + r.error);
+    }
+    results->room_scale[k] = r;
   }
 }
 

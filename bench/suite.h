@@ -9,6 +9,7 @@
 #include "crowd.h"
 #include "drain.h"
 #include "flow.h"
+#include "room_scale.h"
 #include "servers.h"
 
 namespace imchat::bench {
@@ -25,6 +26,11 @@ struct Sizes {
   int storm = 1000;
   int scale = 10000;
   double scale_chat_s = 20;
+  long room_fanout = 5000;  // messages, each to room_members members (0.5 M deliveries)
+  int room_members = 100;
+  long room_replay = 10000;  // missed room messages replayed at login
+  int room_scale = 1000;     // rooms of room_scale_members members each
+  int room_scale_members = 20;
   double wait_s = 20;  // how long a drain or im/online may take before the run counts as failed
 };
 Sizes FullSizes();
@@ -38,20 +44,28 @@ inline constexpr double kLatencyRate = 2000;
 
 struct Results {
   // Index 0: raw, 1: stack.
-  std::vector<FlowResult> broadcast[2], private_messages[2], latency[2], archive, catchup;
-  std::vector<DrainResult> drain[2];
+  std::vector<FlowResult> broadcast[2], private_messages[2], latency[2], archive, catchup,
+      room_fanout[2];
+  std::vector<DrainResult> drain[2], room_replay[2];
+  RoomScaleResult room_scale[2];
   std::vector<StormResult> storm[2];
   ScaleResult scale[2];
   std::vector<std::string> failures;
 };
 
-// Scenario names for --only: broadcast private latency drain archive storm scale.
+// Scenario names for --only: broadcast private latency drain archive storm scale roomfanout
+// roomreplay roomscale.
 const std::set<std::string>& ScenarioNames();
 
 // Runs one round of the interleaved scenarios on the servers that are non-null
 // (servers[0] raw, servers[1] stack); odd rounds start with the stack.
 void RunRound(Server* servers[2], const Sizes& sizes, const std::set<std::string>& only, int round,
               Results* results);
+// The one-off room memory run, each kind on a fresh server of its own started here (raw, then
+// the stack unless raw_only), so its RSS figures carry nothing of the other scenarios and the
+// rooms it leaves behind touch none of them.
+void RunRoomScaleOnce(const ServerPaths& paths, bool raw_only, const Sizes& sizes,
+                      Results* results);
 // The one-off scale run on each server (run last: it leaves thousands of presences behind).
 void RunScaleOnce(Server* servers[2], const Sizes& sizes, Results* results);
 // Markdown report: summary table against the goals, then the per-run figures.

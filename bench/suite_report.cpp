@@ -1,6 +1,7 @@
 // The report: medians over rounds of each figure, the stack/raw ratio, and the goal.
 #include <functional>
 
+#include "limits.h"
 #include "report.h"
 #include "stats.h"
 #include "suite.h"
@@ -130,6 +131,33 @@ std::string Report(const Results& res, const Sizes& sizes, const std::string& ma
                   : "n/a",
          "", "≤ 64 MB", Verdict(ss.ok, mb(ss.daemon_peak_kib) <= 64)});
 
+  ratio_row(
+      Format("room fan-out 1 → %d members, QoS 1", sizes.room_members), "deliveries/s",
+      res.room_fanout, [](const FlowResult& r) { return r.deliveries_per_s; }, 0.90);
+  bool rr_raw = AnyOk(res.room_replay[0]), rr_stack = AnyOk(res.room_replay[1]);
+  double rr_stack_v = MedianOf<DrainResult>(res.room_replay[1], drain_f);
+  const long rr_rooms = (sizes.room_replay + kRoomReplayCap - 1) / kRoomReplayCap;
+  t.Add({Format("room replay, %ld missed in %ld room%s", sizes.room_replay, rr_rooms,
+                rr_rooms == 1 ? "" : "s"),
+         "s from login to the last, each room in order",
+         Cell(rr_raw, MedianOf<DrainResult>(res.room_replay[0], drain_f), "%.3f"),
+         Cell(rr_stack, rr_stack_v, "%.3f"), "", "≤ 1 s", Verdict(rr_stack, rr_stack_v <= 1)});
+  const RoomScaleResult& rs_raw = res.room_scale[0];
+  const RoomScaleResult& rs_stack = res.room_scale[1];
+  const RoomScaleResult& rs_any = rs_stack.rooms ? rs_stack : rs_raw;
+  const std::string rooms =
+      Format("rooms, %d × %d members, members idle", rs_any.rooms, rs_any.members);
+  auto before_after = [&](const RoomScaleResult& r, long before, long after) {
+    return r.ok ? Format("%.1f → %.1f", mb(before), mb(after)) : "n/a";
+  };
+  if (rs_any.rooms) {
+    t.Add({rooms, "broker RSS MB (users connected: no rooms → rooms)",
+           before_after(rs_raw, rs_raw.broker_before_kib, rs_raw.broker_kib),
+           before_after(rs_stack, rs_stack.broker_before_kib, rs_stack.broker_kib), "", "", ""});
+    t.Add({rooms, "daemon RSS MB (no rooms → rooms)", "—",
+           before_after(rs_stack, rs_stack.daemon_before_kib, rs_stack.daemon_kib), "", "", ""});
+  }
+
   // The generator's own ceiling: its CPU share while driving raw mosquitto.
   auto gen = [](const FlowResult& r) { return r.generator_cpu * 100; };
   auto broker = [](const FlowResult& r) { return r.broker_cpu * 100; };
@@ -146,6 +174,7 @@ std::string Report(const Results& res, const Sizes& sizes, const std::string& ma
   };
   cpu_row("broadcast", res.broadcast);
   cpu_row("private", res.private_messages);
+  cpu_row("room fan-out", res.room_fanout);
 
   std::string out = "# imchat benchmark\n\nMachine: " + machine + "\n\n";
   out += Format(
