@@ -200,14 +200,19 @@ class RoomsEndToEnd(imtest.StackTest):
         alice.expect_line(r"-- members of #dev \(2, 2 online\): alice \(owner, online\), "
                           r"dave \(online\)$")
 
-        # Leaving the current room goes back to everyone; the last member closes it.
-        carol.send("/leave secret")
-        carol.expect_line(r"-- left #secret$")
-        alice.expect_line(r"-- carol left #secret$")
+        # Leaving: the owner's room passes to its longest member, who is told; the last
+        # member closes it; leaving the current room goes back to everyone.
+        alice.send("/leave secret")
+        alice.expect_line(r"-- left #secret; carol owns it now$")
+        carol.expect_line(r"-- alice left #secret; you own #secret now$")
+        carol.send("/leave #secret")
+        carol.expect_line(r"-- left #secret; you were its last member, so it is closed$")
         alice.send("/leave")
-        alice.expect_line(r"-- left #dev$")
+        alice.expect_line(r"-- left #dev; dave owns it now$")
         alice.expect_line(r"-- you are no longer in #dev: what you type goes to everyone$")
-        dave.expect("im/roominfo/dev", predicate=lambda m: m.json()["event"]["type"] == "leave")
+        left = dave.expect("im/roominfo/dev",
+                           predicate=lambda m: m.json()["event"]["type"] == "leave").json()
+        self.assertEqual((left["owner"], left["members"]), ("dave", ["dave"]))
 
         for c in (alice, bob, carol):
             c.close_stdin()
@@ -255,6 +260,31 @@ class RoomsEndToEnd(imtest.StackTest):
         alice.expect_no_line(r"not a member", timeout=0.5)
         alice.close_stdin()
         self.assertEqual(alice.wait(), 0)
+
+
+class RoomsOnATerminal(imtest.StackTest):
+    def test_prompt_names_the_room_and_tab_completes_it(self):
+        bob = paho_member(self.stack, "bob")
+        alice = self.stack.chat_tty("alice")
+        alice.expect(r"-- type a message to send it to everyone", timeout=10)
+        alice.expect(r"(?m)^alice> $")
+        alice.send("/create dev")
+        alice.expect(r"-- created #dev; you own it")
+        alice.expect(r"(?m)^alice -> #dev> $")
+        self.assertTrue(reply(bob, "join dev")["ok"])
+        alice.expect(r"-- bob joined #dev")
+        alice.expect(r"(?m)^alice -> #dev> $")
+        alice.send("in the room")
+        self.assertEqual(bob.expect("im/room/dev/alice").text, "in the room")
+        alice.expect(r"<alice> in the room")
+        alice.send("/query")
+        alice.expect(r"-- back to everyone")
+        alice.expect(r"(?m)^alice> $")
+        # Rooms complete with their '#'.
+        alice.write("/query #d\t")
+        alice.expect(r"(?m)^alice> /query #dev $")
+        alice.write("\r")
+        alice.expect(r"(?m)^alice -> #dev> $")
 
 
 class FreshStack(imtest.StackTest):
