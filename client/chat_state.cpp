@@ -382,6 +382,7 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
       context.room = sent.room;
       context.text = sent.text;
     }
+    if (const RoomState* state = rooms_.Find(context.room)) context.room_owner = state->owner;
     context.unseen = rooms_.Unseen();
     context.current_room = CurrentRoom();
     std::vector<Line> lines = detail::FormatReply(j, context);

@@ -73,9 +73,11 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
   std::size_t n = messages && messages->is_array() ? messages->size() : 0;
   // Always "N messages": scripts reading the output match one form.
   const std::string count = std::to_string(n) + " messages";
+  // A room's history names its room (also a reply this client did not ask for).
+  const std::string room = JsonString(reply, "room", context.room);
   std::string header;
-  if (!context.room.empty()) {
-    header = "history of " + RoomLabel(context.room) + " (" + count + "):";
+  if (!room.empty()) {
+    header = "history of " + RoomLabel(room) + " (" + count + "):";
   } else if (context.user == "all") {
     header = "history of the room (" + count + "):";
   } else if (!context.user.empty()) {
@@ -91,7 +93,7 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
     std::string to = JsonString(m, "to", "?");
     std::string text = JsonString(m, "text");
     std::string when = DateTime(ts, context.utc);
-    const bool to_many = to == "all" || !context.room.empty();
+    const bool to_many = to == "all" || !room.empty();
     lines.push_back(InfoLine(
         when + " " + (to_many ? "<" + from + "> " + text : from + " -> " + to + ": " + text),
         context.now_ms));

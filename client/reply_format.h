@@ -35,6 +35,7 @@ struct ReplyContext {
   std::int64_t seconds = 0;  // since (0 when unknown)
   std::string room;          // room commands and history #room ("" when unknown)
   std::string text;          // topic: the topic being set ("" when asked)
+  std::string room_owner;    // leave: the room's owner as last known here ("" when unknown)
   // rooms: lines of my rooms received while another conversation was current,
   // and the current room conversation ("" when none).
   std::map<std::string, std::int64_t> unseen;

@@ -132,7 +132,18 @@ std::vector<Line> FormatRoomReply(const json& reply, const ReplyContext& context
     if (!topic.empty()) text += "; topic: " + topic;
     return {Info(text, context)};
   }
-  if (cmd == "leave") return {Info("left " + r, context)};
+  if (cmd == "leave") {
+    // The service says whether the room closed and who owns it now; a new
+    // owner is news only when it changed (I owned it).
+    std::string text = "left " + r;
+    const std::string owner = JsonString(reply, "owner");
+    if (JsonBool(reply, "closed").value_or(false)) {
+      text += "; you were its last member, so it is closed";
+    } else if (!owner.empty() && !context.room_owner.empty() && owner != context.room_owner) {
+      text += "; " + owner + " owns it now";
+    }
+    return {Info(text, context)};
+  }
   if (cmd == "rooms") return FormatRooms(reply, context);
   if (cmd == "members") return FormatMembers(reply, room, context);
   if (cmd == "invite" || cmd == "kick") {

@@ -57,13 +57,21 @@ std::vector<Line> Rooms::OnInfo(const std::string& room, const std::string& payl
   }
   // Only members read a room's info, so seeing it means I am one.
   RoomState& state = rooms_[room];
+  const std::string previous_owner = state.owner;
   state.topic = JsonString(j, "topic");
   state.owner = JsonString(j, "owner");
   state.invite_only = JsonBool(j, "invite_only").value_or(false);
   state.member_count = JsonInt(j, "member_count").value_or(0);
   state.members = JsonStrings(j, "members");
-  if (retained || !event || user == me_ || by == me_) return {};
-  std::string text = EventText(room, type, user, by, state.topic);
+  // The owner leaving or removed passes the room to its longest member.
+  const bool new_owner =
+      !retained && !previous_owner.empty() && !state.owner.empty() && state.owner != previous_owner;
+  if (retained || !event || (user == me_ && !new_owner) || by == me_) return {};
+  std::string text = user == me_ ? "" : EventText(room, type, user, by, state.topic);
+  if (new_owner) {
+    text += (text.empty() ? "" : "; ") +
+            (state.owner == me_ ? "you own #" + room + " now" : state.owner + " owns it now");
+  }
   if (text.empty()) return {};
   return {MakeLine(Line::Kind::kInfo, now_ms, text)};
 }
