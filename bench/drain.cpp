@@ -14,6 +14,29 @@ ClientOptions Persistent(ClientOptions o) {
 
 }  // namespace
 
+std::string SendBacklog(Server& server, LoadLoop& loop, LoadClient* sender, long messages,
+                        const std::function<std::string(long)>& topic_of,
+                        const std::string& stored_sql, double timeout_s) {
+  long sent = 0, acked = 0;
+  sender->on_publish = [&](int) { ++acked; };
+  auto pump = [&] {
+    while (sent < messages && sent - acked < 500) {
+      const std::string topic = topic_of(sent);
+      std::string body = EncodePayload({static_cast<uint64_t>(sent), NowNs()}, 64);
+      if (!sender->Publish(topic, body.data(), static_cast<int>(body.size()), 1)) break;
+      ++sent;
+    }
+  };
+  const bool done = loop.RunUntil([&] { return acked >= messages; }, timeout_s, pump);
+  sender->on_publish = nullptr;
+  if (!done) return "sending the backlog timed out";
+  if (server.stack() && !loop.RunUntil([&] { return server.DbCount(stored_sql) >= messages; },
+                                       timeout_s, [] {}, 10)) {
+    return "the service did not store every message";
+  }
+  return "";
+}
+
 DrainResult RunDrain(Server& server, long messages, double timeout_s) {
   DrainResult r;
   const int first = server.TakeUsers(2);
@@ -44,28 +67,11 @@ DrainResult RunDrain(Server& server, long messages, double timeout_s) {
     return r;
   }
   const std::string topic = PublishTopic(server, sender->name(), recipient);
-  long sent = 0, acked = 0;
-  sender->on_publish = [&](int) { ++acked; };
   const int64_t start = NowNs();
-  auto pump = [&] {
-    while (sent < messages && sent - acked < 500) {
-      std::string body = EncodePayload({static_cast<uint64_t>(sent), NowNs()}, 64);
-      if (!sender->Publish(topic, body.data(), static_cast<int>(body.size()), 1)) break;
-      ++sent;
-    }
-  };
-  if (!loop.RunUntil([&] { return acked >= messages; }, timeout_s, pump)) {
-    r.error = "sending to the offline user timed out";
-    return r;
-  }
-  if (server.stack()) {
-    const std::string sql =
-        "SELECT count(*) FROM messages WHERE pending=1 AND recipient='" + recipient + "'";
-    if (!loop.RunUntil([&] { return server.DbCount(sql) >= messages; }, timeout_s, [] {}, 10)) {
-      r.error = "the daemon did not queue every message";
-      return r;
-    }
-  }
+  r.error = SendBacklog(
+      server, loop, sender, messages, [&](long) { return topic; },
+      "SELECT count(*) FROM messages WHERE pending=1 AND recipient='" + recipient + "'", timeout_s);
+  if (!r.error.empty()) return r;
   r.queue_seconds = static_cast<double>(NowNs() - start) / 1e9;
 
   LoadClient* reader = loop.Add(recipient_options);

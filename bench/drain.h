@@ -4,8 +4,10 @@
 // MQTT 5 session (the nearest plain-broker equivalent).
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "load_loop.h"
 #include "servers.h"
 
 namespace imchat::bench {
@@ -19,5 +21,12 @@ struct DrainResult {
 };
 
 DrainResult RunDrain(Server& server, long messages, double timeout_s);
+
+// The backlog a drain measures: `messages` QoS 1 publishes from `sender` (message i to
+// topic_of(i), payloads stamped with i), at most 500 unacknowledged, then on the stack a
+// wait until `stored_sql` (a count) reaches `messages`. "" when done, else what failed.
+std::string SendBacklog(Server& server, LoadLoop& loop, LoadClient* sender, long messages,
+                        const std::function<std::string(long)>& topic_of,
+                        const std::string& stored_sql, double timeout_s);
 
 }  // namespace imchat::bench

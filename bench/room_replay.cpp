@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "connect_wave.h"
+#include "drain.h"
 #include "limits.h"
 #include "payload.h"
 #include "room_setup.h"
@@ -71,31 +72,17 @@ DrainResult RunRoomReplay(Server& server, long messages, double timeout_s) {
   // counts as delivered live), which is not what this scenario measures.
   loop.RunUntil([] { return false; }, 0.3);
 
-  long sent = 0, acked = 0;
-  sender->on_publish = [&](int) { ++acked; };
   const int64_t start = NowNs();
-  auto pump = [&] {
-    while (sent < messages && sent - acked < 500) {
-      const std::string& room = rooms[static_cast<size_t>(sent / per_room)];
-      const std::string topic =
-          server.stack() ? RoomTopic(room) : RoomFromTopic(room, sender->name());
-      std::string body = EncodePayload({static_cast<uint64_t>(sent), NowNs()}, 64);
-      if (!sender->Publish(topic, body.data(), static_cast<int>(body.size()), 1)) break;
-      ++sent;
-    }
-  };
-  if (!loop.RunUntil([&] { return acked >= messages; }, timeout_s, pump)) {
-    r.error = "sending to the rooms timed out";
-    return r;
-  }
-  if (server.stack()) {
-    const std::string sql = "SELECT count(*) FROM room_messages WHERE sender='" + sender->name() +
-                            "' AND room LIKE 'replay" + std::to_string(first) + "-%'";
-    if (!loop.RunUntil([&] { return server.DbCount(sql) >= messages; }, timeout_s, [] {}, 10)) {
-      r.error = "the service did not store every room message";
-      return r;
-    }
-  }
+  r.error = SendBacklog(
+      server, loop, sender, messages,
+      [&](long i) {
+        const std::string& room = rooms[static_cast<size_t>(i / per_room)];
+        return server.stack() ? RoomTopic(room) : RoomFromTopic(room, sender->name());
+      },
+      "SELECT count(*) FROM room_messages WHERE sender='" + sender->name() +
+          "' AND room LIKE 'replay" + std::to_string(first) + "-%'",
+      timeout_s);
+  if (!r.error.empty()) return r;
   r.queue_seconds = static_cast<double>(NowNs() - start) / 1e9;
 
   LoadClient* reader = loop.Add(member_options);
