@@ -30,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const imchat::ArchiveRecord& r : records) {
     using Kind = imchat::ArchiveRecord::Kind;
     Check(imchat::IsValidUserName(r.from), "bad sender accepted");
-    Check(r.kind == Kind::kDirect ? imchat::IsValidUserName(r.to) : r.to.empty(),
-          "bad recipient accepted");
+    const bool has_to = r.kind == Kind::kDirect || r.kind == Kind::kRoom;
+    Check(has_to ? imchat::IsValidUserName(r.to) : r.to.empty(), "bad recipient accepted");
     Check(r.kind == Kind::kCommand ? r.id.empty() : !r.id.empty(), "bad id accepted");
     Check(r.id.find(' ') == std::string::npos, "space in an id");
     imchat::AppendArchiveRecord(&again, r);

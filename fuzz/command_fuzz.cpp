@@ -86,13 +86,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(imchat::IsValidUserName(cmd.user), "bad block target", line);
   }
   if (cmd.verb == "history") {
-    Check(cmd.user == "all" || imchat::IsValidUserName(cmd.user), "bad history target", line);
+    // A user, "all", or a room (`history #dev`: the room in cmd.room, no user).
+    Check(cmd.room.empty() ? cmd.user == "all" || imchat::IsValidUserName(cmd.user)
+                           : cmd.user.empty() && imchat::IsValidRoomName(cmd.room),
+          "bad history target", line);
     Check(cmd.count >= 1 && cmd.count <= imchat::kMaxHistory, "history count out of range", line);
   }
   if (cmd.verb == "since") {
     Check(cmd.seconds >= 0 && cmd.seconds <= imchat::kMaxSinceSeconds, "since out of range", line);
   }
   if (cmd.verb == "users") Check(cmd.page >= 1, "users page below 1", line);
+  // Room commands name a valid room (rooms without "all" names none).
+  for (const char* verb : {"create", "join", "leave", "members", "invite", "kick", "topic"}) {
+    if (cmd.verb == verb) Check(imchat::IsValidRoomName(cmd.room), "bad room accepted", line);
+  }
+  if (cmd.verb == "invite" || cmd.verb == "kick") {
+    Check(imchat::IsValidUserName(cmd.user), "bad invite/kick target", line);
+  }
+  if (cmd.verb == "topic") {
+    Check(cmd.text.size() <= imchat::kMaxRoomTopicChars * 4, "topic too long", line);
+  }
+  if (cmd.verb == "rooms" && cmd.all) Check(cmd.page >= 1, "rooms page below 1", line);
   if (cmd.verb == "nick") {
     Check(cmd.display.size() <= imchat::kMaxDisplayChars * 4, "display name too long", line);
     for (unsigned char c : cmd.display) Check(c >= 0x20 && c != 0x7f, "control byte in nick", line);
