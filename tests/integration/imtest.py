@@ -172,10 +172,11 @@ class Message:
 
 
 class Client:
-    """A paho client that records what it receives. protocol: 5 or 4 (MQTT 3.1.1)."""
+    """A paho client that records what it receives. protocol: 5 or 4 (MQTT 3.1.1).
+    ws_path: connect over WebSocket to that path (the gateway's "/mqtt") instead of TCP."""
 
     def __init__(self, port, user, password, protocol=5, client_id=None, clean=True,
-                 keepalive=30, will=None, session_expiry=None):
+                 keepalive=30, will=None, session_expiry=None, ws_path=None):
         self.user = user
         self.client_id = client_id if client_id is not None else f"t-{user}-{uuid.uuid4().hex[:8]}"
         self.protocol = protocol
@@ -183,7 +184,11 @@ class Client:
         kwargs = {"client_id": self.client_id, "protocol": version}
         if protocol != 5:
             kwargs["clean_session"] = clean
+        if ws_path is not None:
+            kwargs["transport"] = "websockets"
         self.mqtt = mqtt.Client(**kwargs)
+        if ws_path is not None:
+            self.mqtt.ws_set_options(path=ws_path)
         if user is not None:
             self.mqtt.username_pw_set(user, password)
         if will:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 import unittest
 
 import imtest
@@ -21,6 +22,7 @@ class RunScript(unittest.TestCase):
     def setUp(self):
         self.data = tempfile.mkdtemp(prefix="imchat-run-")
         self.port = imtest.free_port()
+        self.web_port = imtest.free_port()
         self.log = open(os.path.join(self.data, "run.log"), "w+")
         self.proc = None
 
@@ -38,7 +40,7 @@ class RunScript(unittest.TestCase):
     def start(self):
         self.proc = subprocess.Popen(
             [os.path.join(imtest.SOURCE_DIR, "scripts", "run"), "--port", str(self.port),
-             "--data", self.data], stdout=self.log, stderr=subprocess.STDOUT, env=scripts_env(),
+             "--web-port", str(self.web_port), "--data", self.data], stdout=self.log, stderr=subprocess.STDOUT, env=scripts_env(),
             start_new_session=True)
         imtest.wait_for(lambda: "imchat-service: ready" in self.output() or self.proc.poll() is not None,
                         timeout=120, what="scripts/run to start broker and service")
@@ -61,11 +63,22 @@ class RunScript(unittest.TestCase):
         out, _ = sub.communicate(timeout=30)
         self.assertEqual(out.strip(), "im/user/bob/alice hi from the runner")
         self.assertTrue(os.path.exists(os.path.join(self.data, "server.log")))
+        # The web gateway, when built, serves the page and says where.
+        gateway_built = os.path.exists(os.path.join(imtest.BUILD_DIR, "gateway", "imchat-gateway"))
+        if gateway_built:
+            url = f"http://127.0.0.1:{self.web_port}/"
+            imtest.wait_for(lambda: url in self.output(), what="the web URL")
+            with urllib.request.urlopen(url, timeout=10) as page:
+                self.assertEqual(page.status, 200)
+                self.assertIn("imchat", page.read().decode())
 
         self.proc.send_signal(signal.SIGTERM)
         self.assertEqual(self.proc.wait(30), 0, self.output()[-2000:])
         with self.assertRaises(OSError):
             socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        if gateway_built:
+            with self.assertRaises(OSError):
+                socket.create_connection(("127.0.0.1", self.web_port), timeout=1).close()
         self.assertEqual(subprocess.run(["pgrep", "-f", self.data]).returncode, 1,
                          "broker or service still running after SIGTERM")
 

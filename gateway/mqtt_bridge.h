@@ -1,0 +1,33 @@
+// One /mqtt WebSocket connection and its own TCP connection to the broker, carrying bytes
+// unchanged both ways. Each direction has at most one read or one write in flight: a side
+// is read again only after the previous chunk was written to the other side, so a client
+// (or broker) that stops reading stalls its sender instead of growing a buffer. Memory per
+// connection is two fixed buffers plus Beast's own.
+//
+// Ends: the client closes or errs -> the broker connection is closed. The broker cannot be
+// reached -> close 1011; the broker closes -> close 1001; a message larger than
+// MaxClientMessageBytes() -> close 1009 (Beast); a text frame -> close 1003; quiet both
+// ways for --idle-timeout -> close 1001.
+#ifndef IMCHAT_GATEWAY_MQTT_BRIDGE_H_
+#define IMCHAT_GATEWAY_MQTT_BRIDGE_H_
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <memory>
+#include <string>
+
+#include "gateway_state.h"
+
+namespace imchat::gateway {
+
+// Takes the client's socket and its upgrade request (already checked: path, Origin,
+// subprotocol, connection limit), counts itself in state.websockets until it ends, and
+// runs on the socket's executor. state must outlive every bridge.
+void StartMqttBridge(boost::asio::ip::tcp::socket client,
+                     boost::beast::http::request<boost::beast::http::empty_body> upgrade,
+                     GatewayState& state, std::string peer);
+
+}  // namespace imchat::gateway
+
+#endif  // IMCHAT_GATEWAY_MQTT_BRIDGE_H_
