@@ -409,6 +409,17 @@ def require_client():
     require_built(CLIENT, "imchat")
 
 
+def terminate(proc, timeout=10):
+    """SIGTERM (a clean quit), then SIGKILL after `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class _ClientProcess:
     """What ChatProcess and ChatTty share: ending the client process (self.proc)."""
 
@@ -418,14 +429,7 @@ class _ClientProcess:
         self.proc.wait(10)
 
     def _terminate(self):
-        """SIGTERM (a clean quit), then SIGKILL after 10 s."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
 
 
 class ChatProcess(_ClientProcess):

@@ -141,13 +141,7 @@ class Gateway:
             return f.read()
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        imtest.terminate(self.proc)
         self.log.close()
 
 
