@@ -4,15 +4,12 @@
 #include "payload.h"
 
 namespace imchat::bench {
-namespace {
 
 ClientOptions Persistent(ClientOptions o) {
   o.clean_start = false;
   o.session_expiry_s = 3600;
   return o;
 }
-
-}  // namespace
 
 std::string SendBacklog(Server& server, LoadLoop& loop, LoadClient* sender, long messages,
                         const std::function<std::string(long)>& topic_of,

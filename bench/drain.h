@@ -22,6 +22,10 @@ struct DrainResult {
 
 DrainResult RunDrain(Server& server, long messages, double timeout_s);
 
+// `o` with a persistent MQTT 5 session (no clean start, an hour's expiry): how raw
+// Mosquitto keeps what a disconnected user missed.
+ClientOptions Persistent(ClientOptions o);
+
 // The backlog a drain measures: `messages` QoS 1 publishes from `sender` (message i to
 // topic_of(i), payloads stamped with i), at most 500 unacknowledged, then on the stack a
 // wait until `stored_sql` (a count) reaches `messages`. "" when done, else what failed.

@@ -7,24 +7,9 @@
 #include "limits.h"
 #include "payload.h"
 #include "room_setup.h"
+#include "topics.h"
 
 namespace imchat::bench {
-namespace {
-
-ClientOptions Persistent(ClientOptions o) {
-  o.clean_start = false;
-  o.session_expiry_s = 3600;
-  return o;
-}
-
-// The room part of im/room/<room>/<sender>.
-std::string RoomOf(const std::string& topic) {
-  const size_t a = topic.find('/', 3);  // after "im/"
-  const size_t b = topic.find('/', a + 1);
-  return a == std::string::npos || b == std::string::npos ? "" : topic.substr(a + 1, b - a - 1);
-}
-
-}  // namespace
 
 DrainResult RunRoomReplay(Server& server, long messages, double timeout_s) {
   DrainResult r;
@@ -93,7 +78,7 @@ DrainResult RunRoomReplay(Server& server, long messages, double timeout_s) {
   reader->on_message = [&](const char* topic, const char* payload, int len) {
     auto stamp = DecodePayload(payload, len);
     if (!stamp) return;  // the service's notices and replies
-    auto it = room_index.find(RoomOf(topic));
+    auto it = room_index.find(ParseTopic(topic).first);
     if (it == room_index.end()) return;
     long& want = expected[it->second];
     const long seq = static_cast<long>(stamp->seq);
