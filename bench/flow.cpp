@@ -42,7 +42,12 @@ FlowResult RunFlow(Server& server, const FlowSpec& spec) {
   const bool room = !spec.room.empty();
   const int receivers_n = spec.broadcast || room ? spec.subscribers : 1;
   const int first = server.TakeUsers(1 + receivers_n);
-  LoadLoop loop("127.0.0.1", server.port());
+  if (spec.websocket && !server.gateway_pid()) {
+    r.error = "no gateway runs beside this server";
+    return r;
+  }
+  LoadLoop loop("127.0.0.1", spec.websocket ? server.gateway_port() : server.port(),
+                spec.websocket ? "/mqtt" : "");
   LoadClient* pub = loop.Add(LoginFor(server, first));
   std::vector<Receiver> receivers(static_cast<size_t>(receivers_n));
   std::vector<LoadClient*> all{pub};
@@ -125,12 +130,17 @@ FlowResult RunFlow(Server& server, const FlowSpec& spec) {
   if (paused) kill(server.daemon_pid(), SIGSTOP);
   const double cpu0 = SelfCpuSeconds(), broker0 = CpuSeconds(server.broker_pid());
   const double daemon0 = server.daemon_pid() ? CpuSeconds(server.daemon_pid()) : 0;
+  const double gateway0 = server.gateway_pid() ? CpuSeconds(server.gateway_pid()) : 0;
   const int64_t wall0 = NowNs();
   bool done = loop.RunUntil([&] { return slowest() >= total; }, spec.timeout_s, pump, 1);
   const double wall = static_cast<double>(NowNs() - wall0) / 1e9;
   r.generator_cpu = (SelfCpuSeconds() - cpu0) / wall;
   r.broker_cpu = (CpuSeconds(server.broker_pid()) - broker0) / wall;
   if (server.daemon_pid()) r.daemon_cpu = (CpuSeconds(server.daemon_pid()) - daemon0) / wall;
+  if (server.gateway_pid()) {
+    r.gateway_cpu_s = CpuSeconds(server.gateway_pid()) - gateway0;
+    r.gateway_cpu = r.gateway_cpu_s / wall;
+  }
   for (const auto& rc : receivers) r.lost += static_cast<long>(total - rc.expected);
 
   r.seconds = static_cast<double>(last_delivery - start) / 1e9;

@@ -28,6 +28,9 @@ struct FlowSpec {
   // stack: SIGSTOP the daemon while sending, SIGCONT once all are delivered; archive_seconds
   // then times only its catching up with the backlog (its own ingest rate, the broker idle).
   bool pause_daemon = false;
+  // Every client (sender and receivers) over WebSocket through the server's gateway instead
+  // of TCP to the broker.
+  bool websocket = false;
 };
 
 struct FlowResult {
@@ -39,7 +42,8 @@ struct FlowResult {
   std::vector<double> latency_us;
   long lost = 0, duplicates = 0, out_of_order = 0;
   // Share of one core used during the run.
-  double generator_cpu = 0, broker_cpu = 0, daemon_cpu = 0;
+  double generator_cpu = 0, broker_cpu = 0, daemon_cpu = 0, gateway_cpu = 0;
+  double gateway_cpu_s = 0;    // the gateway's CPU seconds (user + system) during the run
   double archive_seconds = 0;  // first send (or the daemon's resume) to last message archived
   long archive_backlog = 0;    // not yet archived when the last delivery arrived
 };

@@ -235,8 +235,11 @@ bool LoadClient::HandlePacket(uint8_t header, const uint8_t* p, size_t n) {
   }
 }
 
-LoadLoop::LoadLoop(std::string host, int port)
-    : host_(std::move(host)), port_(port), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {}
+LoadLoop::LoadLoop(std::string host, int port, std::string ws_path)
+    : host_(std::move(host)),
+      port_(port),
+      ws_path_(std::move(ws_path)),
+      epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {}
 
 LoadLoop::~LoadLoop() {
   for (auto& c : clients_) {
@@ -285,6 +288,9 @@ bool LoadLoop::Connect(LoadClient* c) {
   c->state_ = LoadClient::State::kTcpConnecting;
   c->in_.clear();
   c->out_.clear();
+  c->wire_.clear();
+  c->ws_in_.clear();
+  c->ws_reader_ = WsReader();
   c->out_off_ = 0;
   c->in_flight_ = 0;
   c->waiting_.clear();
@@ -348,9 +354,17 @@ void LoadLoop::SetInterest(LoadClient* c, uint32_t events) {
 
 void LoadLoop::Flush(LoadClient* c) {
   if (c->fd_ < 0 || c->state_ == LoadClient::State::kTcpConnecting) return;
-  while (c->out_off_ < c->out_.size()) {
-    ssize_t w =
-        send(c->fd_, c->out_.data() + c->out_off_, c->out_.size() - c->out_off_, MSG_NOSIGNAL);
+  std::string* buf = &c->out_;
+  if (!ws_path_.empty()) {
+    // MQTT waits (CONNECT included) until the gateway has accepted the upgrade.
+    if (c->state_ != LoadClient::State::kWsHandshake && !c->out_.empty()) {
+      AppendWsFrames(c->out_, &c->wire_);
+      c->out_.clear();
+    }
+    buf = &c->wire_;
+  }
+  while (c->out_off_ < buf->size()) {
+    ssize_t w = send(c->fd_, buf->data() + c->out_off_, buf->size() - c->out_off_, MSG_NOSIGNAL);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -363,7 +377,7 @@ void LoadLoop::Flush(LoadClient* c) {
     c->out_off_ += static_cast<size_t>(w);
     c->last_write_ns_ = NowNs();
   }
-  c->out_.clear();
+  buf->clear();
   c->out_off_ = 0;
   SetInterest(c, EPOLLIN);
   if (c->state_ == LoadClient::State::kClosing) Drop(c);
@@ -384,6 +398,36 @@ void LoadLoop::Drop(LoadClient* c) {
   if (notify && c->on_disconnect) c->on_disconnect();
 }
 
+bool LoadLoop::Received(LoadClient* c, const char* data, size_t n) {
+  if (ws_path_.empty()) {
+    c->in_.append(data, n);
+    return true;
+  }
+  if (c->state_ == LoadClient::State::kWsHandshake) {
+    c->ws_in_.append(data, n);
+    std::string error;
+    switch (ParseWsUpgradeResponse(&c->ws_in_, &error)) {
+      case WsHandshake::kIncomplete:
+        return true;
+      case WsHandshake::kRefused:
+        c->failed_ = true;
+        return false;
+      case WsHandshake::kAccepted:
+        break;
+    }
+    c->state_ = LoadClient::State::kWaitConnack;
+    MarkDirty(c);  // the CONNECT, framed now
+    std::string rest;
+    rest.swap(c->ws_in_);
+    return c->ws_reader_.Feed(rest.data(), rest.size(), &c->in_, &c->wire_);
+  }
+  // A pong is framed by the reader already, so it goes to the wire directly.
+  const size_t wire_before = c->wire_.size();
+  if (!c->ws_reader_.Feed(data, n, &c->in_, &c->wire_)) return false;
+  if (c->wire_.size() != wire_before) MarkDirty(c);
+  return true;
+}
+
 void LoadLoop::Service(LoadClient* c, uint32_t events) {
   if (c->state_ == LoadClient::State::kTcpConnecting && (events & (EPOLLOUT | EPOLLERR))) {
     int err = 0;
@@ -392,7 +436,12 @@ void LoadLoop::Service(LoadClient* c, uint32_t events) {
       Drop(c);
       return;
     }
-    c->state_ = LoadClient::State::kWaitConnack;
+    if (ws_path_.empty()) {
+      c->state_ = LoadClient::State::kWaitConnack;
+    } else {
+      c->state_ = LoadClient::State::kWsHandshake;
+      c->wire_ = WsUpgradeRequest(host_, port_, ws_path_);
+    }
     MarkDirty(c);
   }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
@@ -400,7 +449,10 @@ void LoadLoop::Service(LoadClient* c, uint32_t events) {
     while (c->fd_ >= 0) {
       ssize_t r = recv(c->fd_, buf, sizeof buf, 0);
       if (r > 0) {
-        c->in_.append(buf, static_cast<size_t>(r));
+        if (!Received(c, buf, static_cast<size_t>(r))) {
+          Drop(c);
+          return;
+        }
         if (static_cast<size_t>(r) < sizeof buf) break;
         continue;
       }

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "ws_frame.h"
+
 namespace imchat::bench {
 
 struct ClientOptions {
@@ -49,7 +51,15 @@ class LoadClient {
 
  private:
   friend class LoadLoop;
-  enum class State { kIdle, kTcpConnecting, kWaitConnack, kConnected, kClosing, kClosed };
+  enum class State {
+    kIdle,
+    kTcpConnecting,
+    kWsHandshake,  // WebSocket only: the upgrade request sent, its answer awaited
+    kWaitConnack,
+    kConnected,
+    kClosing,
+    kClosed
+  };
   struct Queued {  // a QoS 1 publish waiting for a free slot in the broker's window
     std::string topic, payload;
   };
@@ -68,7 +78,11 @@ class LoadClient {
   uint32_t events_ = 0;
   bool dirty_ = false;
   bool failed_ = false;
-  std::string in_, out_;
+  std::string in_, out_;  // MQTT bytes
+  // WebSocket: what goes on the wire (the upgrade request, then out_ framed); out_off_ then
+  // counts in wire_, and ws_in_ holds the upgrade answer until it is complete.
+  std::string wire_, ws_in_;
+  WsReader ws_reader_;
   size_t out_off_ = 0;
   int next_mid_ = 0;
   int send_max_ = 65535;  // the broker's Receive Maximum (CONNACK)
@@ -79,7 +93,9 @@ class LoadClient {
 
 class LoadLoop {
  public:
-  LoadLoop(std::string host, int port);
+  // MQTT over TCP to host:port, or with a non-empty ws_path over WebSocket to that path there
+  // (imchat-gateway's /mqtt, subprotocol mqtt).
+  LoadLoop(std::string host, int port, std::string ws_path = "");
   ~LoadLoop();
   LoadLoop(const LoadLoop&) = delete;
   LoadLoop& operator=(const LoadLoop&) = delete;
@@ -102,10 +118,14 @@ class LoadLoop {
   void Flush(LoadClient* client);
   void Drop(LoadClient* client);
   void Service(LoadClient* client, uint32_t events);
+  // Takes bytes read from the socket: MQTT into in_ (through the upgrade answer and the frame
+  // reader over WebSocket); false when the connection must end.
+  bool Received(LoadClient* client, const char* data, size_t n);
   void SetInterest(LoadClient* client, uint32_t events);
 
   std::string host_;
   int port_;
+  std::string ws_path_;
   int epoll_fd_;
   std::vector<std::unique_ptr<LoadClient>> clients_;
   std::vector<LoadClient*> dirty_;

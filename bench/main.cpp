@@ -3,10 +3,13 @@
 // with the same libmosquitto load generator in interleaved rounds, and prints a Markdown table
 // of medians and stack/raw ratios (also written to --out). Progress goes to stderr.
 //
+// The "gateway" scenario starts imchat-gateway beside the stack and runs the private, latency
+// and 64 KiB flows over WebSocket and over TCP in the same rounds (gateway_runs.h).
+//
 // Usage: imchat-bench --source-dir DIR --build-dir DIR [--quick] [--rounds N]
 //                     [--only a,b,...] [--out FILE] [--raw-only] [--set size=value]
 // Sizes for --set: broadcast, private, latency_s, drain, archive, storm, scale, scale_chat_s,
-// roomfanout, room_members, roomreplay, roomscale, room_scale_members.
+// roomfanout, room_members, roomreplay, roomscale, room_scale_members, ws_big, ws_idle.
 // Usually started by scripts/bench.
 #include <sys/resource.h>
 
@@ -18,6 +21,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "gateway_runs.h"
 #include "report.h"
 #include "suite.h"
 
@@ -37,7 +41,7 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "imchat-bench: %s\nusage: imchat-bench --source-dir DIR --build-dir DIR [--quick] "
                "[--rounds N] [--only broadcast,private,latency,drain,archive,storm,scale,"
-               "roomfanout,roomreplay,roomscale] "
+               "roomfanout,roomreplay,roomscale,gateway] "
                "[--out FILE] [--raw-only] [--set size=value ...]\n",
                why);
   return 2;
@@ -98,7 +102,8 @@ int main(int argc, char** argv) {
   RaiseOpenFiles();
 
   ServerPaths paths{o.source_dir, o.build_dir + "/auth-service/imchat_auth.so",
-                    o.build_dir + "/auth-service/imchat-service"};
+                    o.build_dir + "/auth-service/imchat-service",
+                    o.build_dir + "/gateway/imchat-gateway"};
   std::string error;
   const int users = UsersNeeded(sizes);
   std::unique_ptr<Server> raw = Server::Start(Kind::kRaw, paths, users, sizes.scale, &error);
@@ -115,17 +120,31 @@ int main(int argc, char** argv) {
   }
   Server* servers[2] = {raw.get(), stack.get()};
   Results results;
+  GatewayResults gateway;
+  const GatewaySizes gateway_sizes{sizes.private_messages, sizes.latency_s, sizes.ws_big,
+                                   sizes.ws_idle};
+  bool with_gateway = stack && (o.only.empty() || o.only.count("gateway"));
+  if (with_gateway) {
+    if (!stack->StartGateway(paths, sizes.ws_idle + 100, &error)) {
+      gateway.failures.push_back("gateway: " + error);
+      std::fprintf(stderr, "imchat-bench: %s; no WebSocket figures\n", error.c_str());
+      with_gateway = false;
+    }
+  }
   for (int round = 0; round < sizes.rounds; ++round) {
     RunRound(servers, sizes, o.only, round, &results);
+    if (with_gateway) RunGatewayRound(*stack, gateway_sizes, round, &gateway);
   }
+  if (with_gateway) RunGatewayIdleOnce(*stack, gateway_sizes, &gateway);
   if (sizes.room_scale > 0) RunRoomScaleOnce(paths, o.raw_only, sizes, &results);
   if (sizes.scale > 0) RunScaleOnce(servers, sizes, &results);
 
   std::string report = Report(results, sizes, MachineDescription());
+  if (with_gateway || !gateway.failures.empty()) report += GatewayReport(gateway, gateway_sizes);
   std::cout << report << std::flush;
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(o.out).parent_path(), ec);
   std::ofstream(o.out) << report;
   std::fprintf(stderr, "bench: wrote %s\n", o.out.c_str());
-  return results.failures.empty() ? 0 : 1;
+  return results.failures.empty() && gateway.failures.empty() ? 0 : 1;
 }

@@ -179,6 +179,30 @@ std::unique_ptr<Server> Server::Start(Kind kind, const ServerPaths& paths, int u
   return s;
 }
 
+bool Server::StartGateway(const ServerPaths& paths, int connections, std::string* error) {
+  const int port = FreePort();
+  const pid_t pid =
+      Spawn({paths.gateway, "--web-root", paths.source_dir + "/gateway/www", "--listen",
+             "127.0.0.1:" + std::to_string(port), "--broker", "127.0.0.1:" + std::to_string(port_),
+             "--max-connections", std::to_string(connections), "--idle-timeout", "0"},
+            dir_ + "/gateway.log");
+  for (int i = 0; i < 100; ++i) {
+    if (Listening(port)) {
+      gateway_pid_ = pid;
+      gateway_port_ = port;
+      return true;
+    }
+    if (Exited(pid)) {
+      *error = "imchat-gateway exited at its start; see " + dir_ + "/gateway.log";
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  Stop(pid);
+  *error = "imchat-gateway did not listen within 5 s; see " + dir_ + "/gateway.log";
+  return false;
+}
+
 bool Server::StartBroker(const ServerPaths& paths, std::string* error) {
   std::string cmd = "'" + paths.source_dir + "/scripts/broker-conf' --port " +
                     std::to_string(port_) + " --plugin '" + paths.plugin + "' --users '" +
@@ -220,6 +244,7 @@ bool Server::StartDaemon(const ServerPaths& paths, std::string* error) {
 }
 
 Server::~Server() {
+  Stop(gateway_pid_);
   Stop(daemon_pid_);
   Stop(broker_pid_);
   if (!dir_.empty() && !getenv("IMCHAT_BENCH_KEEP")) {

@@ -18,6 +18,7 @@ struct ServerPaths {
   std::string source_dir;  // repo root (scripts/broker-conf, mosquitto.conf)
   std::string plugin;      // imchat_auth.so
   std::string daemon;      // imchat-service
+  std::string gateway;     // imchat-gateway (started beside the stack for the WebSocket runs)
 };
 
 enum class Kind { kRaw, kStack };
@@ -43,6 +44,11 @@ class Server {
   int port() const { return port_; }
   pid_t broker_pid() const { return broker_pid_; }
   pid_t daemon_pid() const { return daemon_pid_; }  // 0 for kRaw
+  // Starts imchat-gateway (paths.gateway, serving the repo's gateway/www) on a free port in
+  // front of this broker, with room for `connections` WebSockets and no idle timeout.
+  bool StartGateway(const ServerPaths& paths, int connections, std::string* error);
+  pid_t gateway_pid() const { return gateway_pid_; }  // 0 until StartGateway succeeded
+  int gateway_port() const { return gateway_port_; }
   // False when the broker or daemon has exited.
   bool Alive() const;
   // Runs a single-value query (SELECT count(*) ...) on the daemon's database; -1 on error.
@@ -69,6 +75,8 @@ class Server {
   int port_ = 0;
   pid_t broker_pid_ = 0;
   pid_t daemon_pid_ = 0;
+  pid_t gateway_pid_ = 0;
+  int gateway_port_ = 0;
   int users_ = 0;
   int next_user_ = 1;
 };

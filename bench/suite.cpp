@@ -41,6 +41,7 @@ Sizes QuickSizes() {
   s.room_fanout = 300;
   s.room_replay = 2000;
   s.room_scale = 100;
+  s.ws_big = 300;
   s.wait_s = 5;
   return s;
 }
@@ -76,6 +77,10 @@ bool SetSize(Sizes* s, const std::string& assignment) {
     s->room_scale = static_cast<int>(v);
   } else if (name == "room_scale_members") {
     s->room_scale_members = static_cast<int>(v);
+  } else if (name == "ws_big") {
+    s->ws_big = static_cast<long>(v);
+  } else if (name == "ws_idle") {
+    s->ws_idle = static_cast<int>(v);
   } else if (name == "scale_chat_s") {
     s->scale_chat_s = v;
   } else {
@@ -85,13 +90,14 @@ bool SetSize(Sizes* s, const std::string& assignment) {
 }
 
 int UsersNeeded(const Sizes& s) {
-  return s.scale + s.rounds * (s.storm + s.room_members + 64) + 64;
+  // The gateway runs: 6 flows of 2 users per round, and the idle clients once.
+  return s.scale + s.rounds * (s.storm + s.room_members + 64 + 12) + s.ws_idle + 64;
 }
 
 const std::set<std::string>& ScenarioNames() {
-  static const std::set<std::string> names{"broadcast",  "private",  "latency", "drain",
-                                           "archive",    "storm",    "scale",   "roomfanout",
-                                           "roomreplay", "roomscale"};
+  static const std::set<std::string> names{"broadcast",  "private",   "latency", "drain",
+                                           "archive",    "storm",     "scale",   "roomfanout",
+                                           "roomreplay", "roomscale", "gateway"};
   return names;
 }
 

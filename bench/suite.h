@@ -31,6 +31,8 @@ struct Sizes {
   long room_replay = 10000;  // missed room messages replayed at login
   int room_scale = 1000;     // rooms of room_scale_members members each
   int room_scale_members = 20;
+  long ws_big = 2000;  // 64 KiB messages in the gateway's stream run (gateway_runs.h)
+  int ws_idle = 1000;  // idle WebSocket clients for the gateway's memory figure
   double wait_s = 20;  // how long a drain or im/online may take before the run counts as failed
 };
 Sizes FullSizes();
@@ -54,7 +56,7 @@ struct Results {
 };
 
 // Scenario names for --only: broadcast private latency drain archive storm scale roomfanout
-// roomreplay roomscale.
+// roomreplay roomscale gateway.
 const std::set<std::string>& ScenarioNames();
 
 // Runs one round of the interleaved scenarios on the servers that are non-null
