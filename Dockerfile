@@ -1,5 +1,5 @@
-# imchat: one image with both processes (the broker with our plugin, and the auth-service
-# daemon); docker-compose.yml runs it twice with different commands.
+# imchat: one image with all processes (the broker with our plugin, the auth-service daemon and
+# the web gateway); docker-compose.yml runs it three times with different commands.
 # The build stage and the runtime stage install packages and build with the same scripts
 # the native setup uses (scripts/setup, scripts/build), so the package list lives in one
 # place: scripts/lib/common.sh.
@@ -14,6 +14,9 @@ RUN scripts/setup && rm -rf /var/lib/apt/lists/*
 COPY CMakeLists.txt ./
 COPY auth-service/ auth-service/
 COPY client/ client/
+# The gateway (Boost.Beast, header-only: libboost-dev is a build package only). CMakeLists.txt
+# builds it whenever gateway/ is present.
+COPY gateway/ gateway/
 # Tests and benchmarks are not built into the image.
 RUN IMCHAT_BUILD=/src/build-image scripts/build -DCMAKE_BUILD_TYPE=Release \
       -DIMCHAT_BUILD_TESTS=OFF -DIMCHAT_BUILD_BENCH=OFF -DIMCHAT_BUILD_FUZZ=OFF
@@ -31,11 +34,24 @@ RUN groupadd --system --gid 10001 imchat && \
     chmod 0700 /run/secrets
 COPY --from=build /src/build-image/auth-service/imchat_auth.so /usr/lib/imchat/imchat_auth.so
 COPY --from=build /src/build-image/auth-service/imchat-service /usr/bin/imchat-service
+COPY --from=build /src/build-image/gateway/imchat-gateway /usr/bin/imchat-gateway
+# Boost is header-only, so the gateway needs no boost package here; if it links a shared
+# library the runtime packages lack (libssl3 for TLS comes with libmosquitto1 today), the
+# image build stops here instead of the gateway failing at its first start.
+RUN if ldd /usr/bin/imchat-gateway | grep 'not found'; then \
+      echo 'imchat-gateway needs a library the runtime stage lacks: add its package to IMCHAT_RUN_PACKAGES (scripts/lib/common.sh)' >&2; \
+      exit 1; \
+    fi
+# The pages the gateway serves. For now the placeholder page of gateway/www; when the web
+# client is built, its build output replaces this line (copied from a web build stage into the
+# same directory, /usr/share/imchat/www, which docker-compose.yml's gateway service serves).
+COPY gateway/www/ /usr/share/imchat/www/
 COPY mosquitto.conf /etc/imchat/mosquitto.conf
 COPY docker/entrypoint-broker docker/entrypoint-service docker/healthcheck-broker \
-     docker/healthcheck-service docker/init-secret docker/wait-secret /usr/lib/imchat/
+     docker/healthcheck-service docker/healthcheck-gateway docker/init-secret \
+     docker/wait-secret /usr/lib/imchat/
 USER imchat
 WORKDIR /var/lib/imchat
 VOLUME /var/lib/imchat
-EXPOSE 1883
+EXPOSE 1883 8080
 CMD ["/usr/lib/imchat/entrypoint-broker"]

@@ -3,8 +3,9 @@ them with podman):
 - docker-compose.yml is valid (Debian's docker-compose renders it) and has the shape the
   README promises: broker + service from one image, port 1883, users.txt read-only, a named
   data volume, the service password in a volume that a one-shot "secret" service fills,
-  healthchecks, a non-root user; no ${VAR:-} with an empty default (podman-compose 1.0.3
-  leaves it as literal text);
+  healthchecks, a non-root user; a gateway service from the same image (web port 8080,
+  IMCHAT_WEB_PORT, after a healthy broker, no data or secrets); no ${VAR:-} with an empty
+  default (podman-compose 1.0.3 leaves it as literal text);
 - docker/init-secret generates the secret once, keeps it, takes the user's own file, and
   never prints it;
 - the Dockerfile installs and builds with the same scripts the native setup runs
@@ -73,6 +74,37 @@ class Compose(unittest.TestCase):
         self.assertIn("read_only: true", secret)
         self.assertRegex(secret, r"restart: ['\"]?no['\"]?\n")
         self.assertNotIn("ports:", secret)
+
+    def test_gateway_service(self):
+        block = self.service_block("gateway")
+        self.assertIn("image: imchat:", block)
+        self.assertIn("context: ", block)
+        self.assertRegex(block, r"user: '?10001")
+        self.assertIn("read_only: true", block)
+        self.assertIn("published: 8080", block)
+        self.assertIn("target: 8080", block)
+        self.assertIn("broker:\n        condition: service_healthy", block)
+        self.assertIn("/usr/lib/imchat/healthcheck-gateway", block)
+        # The image's pages, the broker by its service name, listening on every interface of
+        # the container (the published port arrives from outside it).
+        for arg in ("/usr/bin/imchat-gateway", "/usr/share/imchat/www", "0.0.0.0:8080",
+                    "broker:1883"):
+            self.assertIn(arg, block)
+        # It needs neither the users, the data nor the service password.
+        for mount in ("users.txt", "imchat-data", "imchat-secret"):
+            self.assertNotIn(mount, block)
+        self.assertIn("${IMCHAT_WEB_PORT:-8080}", read("docker-compose.yml"))
+        self.assertIn("COPY gateway/www/ /usr/share/imchat/www/", read("Dockerfile"))
+
+    def test_every_option_the_gateway_service_passes_is_in_its_usage(self):
+        gateway = os.path.join(imtest.BUILD_DIR, "gateway", "imchat-gateway")
+        imtest.require_built(gateway, "imchat-gateway")
+        p = subprocess.run([gateway, "--help"], capture_output=True, text=True, timeout=10)
+        options = set(re.findall(r"(--[a-z-]+)", self.service_block("gateway")))
+        self.assertGreaterEqual(len(options), 3, options)
+        for option in sorted(options):
+            with self.subTest(option=option):
+                self.assertIn(option, p.stdout + p.stderr)
 
     def test_every_default_is_non_empty(self):
         # podman-compose 1.0.3 does not expand ${VAR:-} (empty default): the text would reach
@@ -197,7 +229,7 @@ class Dockerfile(unittest.TestCase):
 
     def test_entrypoints_exist_and_are_executable(self):
         for name in ("entrypoint-broker", "entrypoint-service", "healthcheck-broker",
-                     "healthcheck-service", "init-secret", "wait-secret"):
+                     "healthcheck-service", "healthcheck-gateway", "init-secret", "wait-secret"):
             path = os.path.join(SRC, "docker", name)
             with self.subTest(script=name):
                 self.assertTrue(os.access(path, os.X_OK), path)

@@ -2,9 +2,11 @@
 podman builds the image from the Dockerfile and `podman-compose up -d` starts docker-compose.yml
 with nothing before it (the service secret is generated inside the stack). Checked:
 - the one-shot "secret" service wrote a random password (uid 10001, mode 0600) that no log shows;
-- both healthchecks turn healthy, and the service is not restarting (IMCHAT_IDLE_TIMEOUT's
+- the three healthchecks turn healthy, and the service is not restarting (IMCHAT_IDLE_TIMEOUT's
   default reaches the daemon as a number under podman-compose too);
 - a login through the published port works, a wrong password is refused;
+- the gateway's published port serves the page (200, with the CSP header), and a client logged
+  in over WebSocket on /mqtt there exchanges direct messages with a TCP client;
 - a direct message to an offline user survives `down` and `up` (the data volume), and the
   secret is kept;
 - no process in any container runs as root; the root filesystem is read-only.
@@ -17,6 +19,7 @@ Cold (debootstrap + a full image build) it takes about 15 minutes here; warm, ab
 
 import json
 import os
+import urllib.request
 import re
 import subprocess
 import sys
@@ -30,6 +33,8 @@ import imtest  # noqa: E402
 SRC = imtest.SOURCE_DIR
 COMPOSE_FILE = os.path.join(SRC, "docker-compose.yml")
 START = time.monotonic()
+# The long-running services (besides the one-shot "secret").
+SERVERS = ("broker", "service", "gateway")
 
 
 def progress(text):
@@ -81,7 +86,10 @@ class Container(unittest.TestCase):
         stream([os.path.join(SRC, "scripts", "podman-setup")], timeout=900)
         cls.project = f"imchattest{uuid.uuid4().hex[:8]}"
         cls.port = imtest.free_port()
-        cls.compose_env = podman_env(IMCHAT_PORT=str(cls.port))
+        cls.web_port = imtest.free_port()
+        while cls.web_port == cls.port:
+            cls.web_port = imtest.free_port()
+        cls.compose_env = podman_env(IMCHAT_PORT=str(cls.port), IMCHAT_WEB_PORT=str(cls.web_port))
         cls.secret_logs = []  # the "secret" service's output at each `up`
         cls.addClassCleanup(cls.remove_everything)
         # The image docker-compose.yml names, built from the Dockerfile as `up` would, but
@@ -98,7 +106,7 @@ class Container(unittest.TestCase):
 
     @classmethod
     def up(cls):
-        progress(f"podman-compose up -d (project {cls.project}, port {cls.port})")
+        progress(f"podman-compose up -d (project {cls.project}, ports {cls.port}, {cls.web_port})")
         run(cls.compose("up", "-d"), env=cls.compose_env, timeout=300)
         cls.wait_healthy()
         cls.secret_logs.append(run(["podman", "logs", cls.container("secret")]).stdout)
@@ -142,23 +150,23 @@ class Container(unittest.TestCase):
 
     @classmethod
     def wait_healthy(cls, timeout=180):
-        """Waits until both healthchecks report healthy. Podman schedules healthchecks with
+        """Waits until the three healthchecks report healthy. Podman schedules healthchecks with
         systemd timers; without systemd nothing runs them, so they are run here at the compose
         file's interval (`podman healthcheck run` runs the container's own check and records
         its result, as the timer would)."""
-        progress("waiting for both healthchecks to turn healthy")
+        progress("waiting for the healthchecks to turn healthy")
         deadline = time.monotonic() + timeout
         status = {}
         while time.monotonic() < deadline:
-            for service in ("broker", "service"):
+            for service in SERVERS:
                 run(["podman", "healthcheck", "run", cls.container(service)], check=False)
                 state = cls.inspect(service)["State"]
                 status[service] = (state.get("Health") or state.get("Healthcheck") or {}).get("Status")
             if all(s == "healthy" for s in status.values()):
-                progress("broker and service are healthy")
+                progress("broker, service and gateway are healthy")
                 return
             time.sleep(2)
-        logs = {s: run(["podman", "logs", cls.container(s)], check=False) for s in ("secret", "broker", "service")}
+        logs = {s: run(["podman", "logs", cls.container(s)], check=False) for s in ("secret",) + SERVERS}
         raise AssertionError(f"not healthy within {timeout}s: {status}\n" + "\n".join(
             f"--- {s}:\n{p.stdout[-2000:]}{p.stderr[-2000:]}" for s, p in logs.items()))
 
@@ -179,7 +187,7 @@ class Container(unittest.TestCase):
         self.assertEqual((st.st_uid, st.st_mode & 0o777), (10001, 0o600))
         state = self.inspect("secret")["State"]
         self.assertEqual((state["Status"], state["ExitCode"]), ("exited", 0))
-        for service in ("secret", "broker", "service"):
+        for service in ("secret",) + SERVERS:
             p = run(["podman", "logs", self.container(service)])
             self.assertNotIn(text.strip(), p.stdout + p.stderr, service)
         self.assertIn("generated a new service password", self.secret_logs[0])
@@ -188,7 +196,7 @@ class Container(unittest.TestCase):
         # Each container's volumes are the compose file's named ones: no anonymous volume
         # (the image declares VOLUME /var/lib/imchat) is left behind by `down`.
         expected = {"secret": {"imchat-secret"}, "broker": {"imchat-data", "imchat-secret"},
-                    "service": {"imchat-data", "imchat-secret"}}
+                    "service": {"imchat-data", "imchat-secret"}, "gateway": set()}
         for service, names in expected.items():
             with self.subTest(service=service):
                 mounts = self.inspect(service)["Mounts"]
@@ -222,7 +230,7 @@ class Container(unittest.TestCase):
 
     def test_nothing_runs_as_root(self):
         self.wait_healthy()
-        for service in ("broker", "service"):
+        for service in SERVERS:
             with self.subTest(service=service):
                 self.assertEqual(self.inspect(service)["Config"]["User"], "10001:10001")
                 rows = run(["podman", "top", self.container(service), "user", "huser", "args"])
@@ -236,13 +244,15 @@ class Container(unittest.TestCase):
 
     def test_root_filesystem_is_read_only(self):
         self.wait_healthy()
-        for service in ("broker", "service"):
+        for service in SERVERS:
             with self.subTest(service=service):
                 self.assertTrue(self.inspect(service)["HostConfig"]["ReadonlyRootfs"])
                 p = run(["podman", "exec", self.container(service), "touch", "/imchat-write-test"],
                         check=False)
                 self.assertNotEqual(p.returncode, 0)
                 self.assertIn("Read-only file system", p.stderr + p.stdout)
+                if service == "gateway":
+                    continue  # it keeps no data (a tmpfs covers /var/lib/imchat)
                 # The data volume stays writable.
                 run(["podman", "exec", self.container(service), "touch",
                      f"/var/lib/imchat/.write-test-{service}"])
@@ -271,6 +281,34 @@ class Container(unittest.TestCase):
         m = dave.expect("im/user/dave/alice", timeout=15)
         self.assertEqual(m.payload.decode(), text)
         self.assertEqual(m.props.get("queued"), "1")
+
+    def test_page_and_websocket_login_through_the_gateway(self):
+        self.wait_healthy()
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/", timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertTrue(r.headers.get("Content-Type", "").startswith("text/html"), r.headers)
+            csp = r.headers.get("Content-Security-Policy", "")
+            self.assertIn("default-src 'self'", csp)
+            self.assertIn("script-src 'self'", csp)
+            self.assertIn("<html", r.read().decode("utf-8", "replace").lower())
+        # A browser's way in: MQTT over WebSocket on /mqtt; bob stays on TCP (the broker's
+        # published port). The broker and plugin still decide: a wrong password is refused.
+        alice = imtest.Client(self.web_port, "alice", "wonderland", ws_path="/mqtt").connect()
+        self.addCleanup(alice.disconnect)
+        bob = imtest.Client(self.port, "bob", "builder").connect()
+        self.addCleanup(bob.disconnect)
+        self.assertEqual(alice.subscribe("im/user/alice/+"), 1)
+        self.assertEqual(bob.subscribe("im/user/bob/+"), 1)
+        text = f"over the gateway {uuid.uuid4().hex[:6]}"
+        alice.publish("im/user/bob", text.encode())
+        self.assertEqual(bob.expect("im/user/bob/alice", timeout=15).payload.decode(), text)
+        bob.publish("im/user/alice", (text + " and back").encode())
+        self.assertEqual(alice.expect("im/user/alice/bob", timeout=15).payload.decode(),
+                         text + " and back")
+        with self.assertRaises(imtest.ConnectRefused):
+            imtest.Client(self.web_port, "carol", "not-her-password", ws_path="/mqtt").connect()
+        logs = run(["podman", "logs", self.container("gateway")])
+        self.assertIn("ws open", logs.stdout + logs.stderr)
 
 
 if __name__ == "__main__":
