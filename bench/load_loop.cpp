@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace imchat::bench {
@@ -410,7 +411,8 @@ bool LoadLoop::Received(LoadClient* c, const char* data, size_t n) {
       case WsHandshake::kIncomplete:
         return true;
       case WsHandshake::kRefused:
-        c->failed_ = true;
+        // Dropped as a lost connection (on_disconnect), so a login wave fails at once.
+        std::fprintf(stderr, "bench: %s: %s\n", c->name().c_str(), error.c_str());
         return false;
       case WsHandshake::kAccepted:
         break;
