@@ -53,7 +53,7 @@ std::string CommandLine(const Input& in) {
       return "blocked";
     case Verb::kHistory:
       return "history " + (in.room.empty() ? in.user : "#" + in.room) + " " +
-             std::to_string(in.count);
+             std::to_string(in.count) + (in.before.empty() ? "" : " before " + in.before);
     case Verb::kNick:
       return in.text.empty() ? "nick" : "nick " + in.text;
     case Verb::kCreate:
@@ -89,8 +89,8 @@ std::string RandomRefPrefix() {
 }  // namespace
 
 std::vector<std::string> SubscriptionsFor(const std::string& me) {
-  return {SvcTopic(me), kAllFilter,      kPresenceFilter, kOnlineTopic,
-          kRoomsFilter, kRoomInfoFilter, InboxFilter(me)};
+  return {SvcTopic(me), kAllFilter,      kPresenceFilter,  kOnlineTopic,
+          kRoomsFilter, kRoomInfoFilter, CarbonFilter(me), InboxFilter(me)};
 }
 
 bool IsOptionalSubscription(const std::string& filter) {
@@ -305,6 +305,19 @@ std::vector<Line> ChatState::OnMessage(const Incoming& message, std::int64_t now
   }
   if (topic.kind == TopicKind::kUserToFrom && topic.first == me_) {
     return chat_line(Line::Kind::kPrivateIn, topic.second);
+  }
+  if (topic.kind == TopicKind::kUserToFrom && topic.second == me_) {
+    // A carbon: what I sent to topic.first. Sent from here, it is already on
+    // screen (its ref is ours); from another client, it shows like my own
+    // sent line. The id check drops a second copy of either.
+    const std::string* ref = Prop(message, "ref");
+    if (ref && outbox_.IsOwnRef(*ref)) return {};
+    if (const std::string* id = Prop(message, "id"); id && recent_.SeenBefore(*id)) return {};
+    Line line = MakeLine(Line::Kind::kPrivateOut, ts, message.payload);
+    line.from = me_;
+    line.to = topic.first;
+    line.elsewhere = true;
+    return {line};
   }
   if (topic.kind == TopicKind::kPresence) {
     return roster_.OnPresence(topic.first, message.payload, message.retained, now_ms);

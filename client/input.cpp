@@ -236,6 +236,16 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
     case Verb::kHistory: {
       std::string_view user = NextWord(&rest);
       std::string_view count = NextWord(&rest);
+      // `before <id>` pages back (the id as the server gave it); n may be left out.
+      std::string_view before = count == "before" ? count : NextWord(&rest);
+      if (count == "before") count = {};
+      if (before == "before") {
+        std::string_view id = NextWord(&rest);
+        if (id.empty() || !rest.empty()) return Usage(info, "needs a message id after 'before'");
+        in.before = std::string(id);
+      } else if (!before.empty()) {
+        return Usage(info, "needs a user, 'all' or a #room");
+      }
       if (user.empty() || !rest.empty()) return Usage(info, "needs a user, 'all' or a #room");
       if (IsRoomWord(user)) {
         Input error;
@@ -297,7 +307,8 @@ const std::vector<CommandInfo>& ClientCommands() {
   // CommandInfo holds views: the texts built from limits.h live here.
   static const std::string history_help = "the last n (default " + std::to_string(kDefaultHistory) +
                                           ", at most " + std::to_string(kMaxHistory) +
-                                          ") messages with a user, a room, or broadcasts";
+                                          ") messages with a user, a room, or broadcasts; "
+                                          "'before <id>' pages back";
   static const std::string users_help = "every user: display name, online or last seen (" +
                                         std::to_string(kUsersPageSize) + " a page)";
   static const std::vector<CommandInfo> commands = {

@@ -70,6 +70,7 @@ struct Input {
                              // topic: the new topic
   std::int64_t seconds = 0;  // since
   int count = 20;            // history n (1-500)
+  std::string before;        // history ... before <id>: the cursor ("" = the newest)
   std::int64_t page = 1;     // users, rooms all
   bool all = false;          // rooms all
   bool invite_only = false;  // create

@@ -21,6 +21,13 @@ const char* VerbName(Verb verb) {
   return "";
 }
 
+bool Outbox::IsOwnRef(const std::string& ref) const {
+  // The prefix, not the bounded pending_ map: a carbon can come back after
+  // its entry was forgotten, and another run's prefix differs (32 random bits).
+  return ref.size() > ref_prefix_.size() + 1 &&
+         ref.compare(0, ref_prefix_.size(), ref_prefix_) == 0 && ref[ref_prefix_.size()] == '-';
+}
+
 std::string Outbox::SendPrivate(const std::string& to, const std::string& text) {
   std::string ref = ref_prefix_ + "-" + std::to_string(next_ref_++);
   pending_[ref] = {to, Snippet(text)};

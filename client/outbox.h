@@ -60,6 +60,10 @@ class Outbox {
   // forgets it and any older ones whose replies never came; nullopt if none.
   std::optional<PendingCommand> TakeCommand(const std::string& name);
 
+  // True when `ref` is one this run made (SendPrivate): the carbon of a
+  // message this client sent itself, which it already shows.
+  bool IsOwnRef(const std::string& ref) const;
+
   // Private messages without a status yet plus commands without a reply
   // (quiet ones aside: non-interactive mode must not wait for them).
   std::size_t Awaiting() const;

@@ -155,6 +155,7 @@ std::string Render(const Line& line, const RenderOptions& options) {
   const bool c = options.color;
   std::string out = Paint(kDim, FormatTime(line.ts_ms, options), c) + " ";
   if (line.away) out += Paint(kYellow, "[away]", c) + " ";
+  if (line.elsewhere) out += Paint(kDim, "[other device]", c) + " ";
   if (!line.context.empty())
     out += Paint(kCyan, "[" + EscapeForTerminal(line.context) + "]", c) + " ";
   const std::string from = EscapeForTerminal(line.from);

@@ -25,6 +25,8 @@ struct Line {
   Kind kind = Kind::kInfo;
   std::int64_t ts_ms = 0;  // event time (ms since epoch); for replayed messages the send time
   bool away = false;       // a message replayed from the offline queue: tagged "[away]"
+  bool elsewhere = false;  // kPrivateOut sent by me from another client (a carbon): tagged
+                           // "[other device]"
   std::string from;        // sender name
   std::string display;     // sender's display name, if any
   std::string to;          // recipient (kPrivateOut, kStatus); a room message: "#room"
@@ -45,6 +47,7 @@ struct RenderOptions {
 // The line without a trailing newline. Formats (without colour):
 //   12:00:01 <alice> hello            12:00:01 <alice (Alice L.)> hello
 //   12:00:01 *alice* hi               12:00:01 -> *bob* hi
+//   12:00:01 [other device] -> *bob* hi  (elsewhere: I sent it from another client)
 //   11:58:03 [away] *alice* hi        (away; another day: "2026-11-21 11:58:03 [away] ...")
 //   12:00:01 [#dev] <bob> hi          (context: a room message outside the current conversation)
 //   12:00:01 -- bob joined            12:00:01 -- bob left (connection lost)

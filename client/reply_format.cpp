@@ -98,6 +98,16 @@ std::vector<Line> FormatHistory(const json& reply, const ReplyContext& context) 
         when + " " + (to_many ? "<" + from + "> " + text : from + " -> " + to + ": " + text),
         context.now_ms));
   }
+  // `more`: the command for the page before, with the oldest id shown (the
+  // cursor; ids are the server's, escaped on output like any text).
+  const json* more = Field(reply, "more");
+  const std::string oldest = JsonString(messages->front(), "id");
+  const std::string target = !room.empty() ? "#" + room : context.user;
+  if (more && more->is_boolean() && more->get<bool>() && !oldest.empty() && !target.empty()) {
+    lines.push_back(InfoLine(
+        "older messages: /history " + target + " " + std::to_string(n) + " before " + oldest,
+        context.now_ms));
+  }
   return lines;
 }
 

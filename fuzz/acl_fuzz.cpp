@@ -2,13 +2,16 @@
 // judge of which topics a filter covers:
 //  - a user may publish only to im/all, im/user/<to>, her own im/all/<me>,
 //    im/user/<to>/<me> and im/cmd/<me>, never retained chat messages;
-//  - a user may read only im/all/*, im/user/<me>/*, im/presence/*, im/online, im/svc/<me>;
-//  - a plain filter matching a readable topic is granted; a shared filter that is granted
+//  - a user may read only im/all/*, im/user/<me>/*, im/user/*/<me> (carbons of what she
+//    sent), im/presence/*, im/online, im/svc/<me>;
+//  - a plain filter matching a readable topic is granted (a carbon only through a filter
+//    naming her as the sender: im/user/bob/+ is not hers); a shared filter that is granted
 //    covers only readable topics (checked on the fuzzed topic, if it is an imchat topic:
 //    malformed ones can carry no message, since nobody may publish there).
 // Input: byte 0 picks the actor and the block set, then "<filter>\n<topic>".
 #include <mosquitto.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -71,6 +74,7 @@ bool MayRead(const imchat::Actor& who, const imchat::ParsedTopic& t,
     case TopicKind::kOnline:
       return true;
     case TopicKind::kUserToFrom:
+      return t.first == who.name || t.second == who.name;
     case TopicKind::kSvc:
       return t.first == who.name;
     default:
@@ -141,7 +145,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (!matches) return 0;
-  if (!shared && can_read) {
+  // A topic readable only as a carbon counts for filters whose sender level is her name.
+  const bool carbon_only = parsed.kind == imchat::TopicKind::kUserToFrom &&
+                           parsed.first != who.name && parsed.second == who.name;
+  const bool names_sender =
+      plain.size() >= who.name.size() + 1 &&
+      plain.compare(plain.size() - who.name.size() - 1, std::string::npos, "/" + who.name) == 0 &&
+      std::count(plain.begin(), plain.end(), '/') == 3;
+  if (!shared && can_read && (!carbon_only || names_sender)) {
     Check(sub.allowed, "filter matching a readable topic refused", who, filter, topic);
   }
   // Only topics that can carry messages count: nobody may publish to a malformed im/ topic.

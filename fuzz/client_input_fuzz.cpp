@@ -129,6 +129,8 @@ void CheckParse(std::string_view line) {
                             : imchat::IsValidRoomName(in.room) && in.user.empty(),
             "bad history target", line);
       Check(in.count >= 1 && in.count <= imchat::kMaxHistory, "history count out of range", line);
+      // `before <id>`: one word, so the command line keeps its shape.
+      Check(in.before.find_first_of(" \t") == std::string::npos, "bad history cursor", line);
       break;
     case Verb::kSince:
       Check(in.seconds >= 1 && in.seconds <= imchat::kMaxSinceSeconds, "since out of range", line);

@@ -1,8 +1,8 @@
 // Fuzzes the daemon's command-line parser (ParseCommand) and its UTF-8 check: never
 // crashes, and what it accepts is within the contract of topics.md: a known verb, a valid
-// user name (or "all" for history), a history count of 1-500, a display name of at most
-// 64 printable characters, nothing accepted from a line over 1024 bytes or with invalid
-// UTF-8. IsValidUtf8 is cross-checked against a small reference decoder.
+// user name (or "all" for history), a history count of 1-500 and cursor id, a display name of at
+// most 64 printable characters, nothing accepted from a line over 1024 bytes or with invalid UTF-8.
+// IsValidUtf8 is cross-checked against a small reference decoder.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -91,6 +91,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                            : cmd.user.empty() && imchat::IsValidRoomName(cmd.room),
           "bad history target", line);
     Check(cmd.count >= 1 && cmd.count <= imchat::kMaxHistory, "history count out of range", line);
+    // `before <id>`: a word of the id alphabet, at most 64 bytes.
+    Check(cmd.before.empty() || imchat::IsMessageId(cmd.before), "bad history cursor", line);
+    Check(cmd.before.size() <= 64 && cmd.before.find_first_of(" /+#") == std::string::npos,
+          "history cursor too long or with separators", line);
   }
   if (cmd.verb == "since") {
     Check(cmd.seconds >= 0 && cmd.seconds <= imchat::kMaxSinceSeconds, "since out of range", line);

@@ -100,7 +100,11 @@ ReadVerdict ApplyReadRule(const TopicShape& shape, const Binding& b, std::string
   if (rule.room >= 0 && !MemberOf(b, rule.room, me, rooms, every)) return ReadVerdict::kNotMember;
   if (rule.owner >= 0) {
     const auto& owner = b.names[rule.owner];
-    if (owner ? *owner != me : every) return ReadVerdict::kNotOwner;
+    // A carbon needs the name itself, never a wildcard: im/user/bob/+ must
+    // not become alice's because one of the topics it matches is hers.
+    const auto& sender = rule.carbon >= 0 ? b.names[rule.carbon] : std::nullopt;
+    const bool carbon = sender && *sender == me;
+    if (!carbon && (owner ? *owner != me : every)) return ReadVerdict::kNotOwner;
   }
   if (rule.blocks == BlockRule::kNone) return ReadVerdict::kAllowed;
   const auto& peer = b.names[rule.other];

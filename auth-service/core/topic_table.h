@@ -69,6 +69,11 @@ struct ReadRule {
   BlockRule blocks = BlockRule::kNone;
   int other = -1;  // the name the block rule is about
   int room = -1;   // >= 0: only members of the room named at this name may read
+  // >= 0: the user named at this name may also read, besides `owner` (carbons:
+  // a direct message's sender reads what they sent, from any of their devices).
+  // Only where the topic or filter names them there: im/user/+/<me> and
+  // im/user/<to>/<me> are granted, im/user/<to>/+ is not.
+  int carbon = -1;
 };
 
 struct TopicShape {
@@ -92,7 +97,7 @@ inline constexpr TopicShape kTopicShapes[] = {
      {"im", "user", kNameLevel, kNameLevel},
      4,
      {Publisher::kNamedUser, 1, true},
-     {true, 0, BlockRule::kReaderBlocksPeer, 1}},
+     {true, 0, BlockRule::kReaderBlocksPeer, 1, -1, 1}},
     {TopicKind::kPresence,
      {"im", "presence", kNameLevel},
      3,

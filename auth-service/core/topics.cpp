@@ -134,6 +134,9 @@ bool TopicMatches(std::string_view filter, std::string_view topic) {
 
 std::string UserToTopic(std::string_view to) { return BuildTopic(TopicKind::kUserTo, to); }
 std::string InboxFilter(std::string_view me) { return BuildTopic(TopicKind::kUserToFrom, me, "+"); }
+std::string CarbonFilter(std::string_view me) {
+  return BuildTopic(TopicKind::kUserToFrom, "+", me);
+}
 std::string RoomTopic(std::string_view room) { return BuildTopic(TopicKind::kRoom, room); }
 std::string RoomFromTopic(std::string_view room, std::string_view sender) {
   return BuildTopic(TopicKind::kRoomFrom, room, sender);

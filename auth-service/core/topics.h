@@ -52,6 +52,8 @@ std::string SvcTopic(std::string_view name);
 inline constexpr const char* kAllFilter = "im/all/+";            // every broadcast
 inline constexpr const char* kPresenceFilter = "im/presence/+";  // everyone's presence
 std::string InboxFilter(std::string_view me);                    // im/user/<me>/+
+// Carbons: the direct messages <me> sent, from any of their clients.
+std::string CarbonFilter(std::string_view me);  // im/user/+/<me>
 
 // Rooms (topics.md "Rooms").
 std::string RoomTopic(std::string_view room);                               // im/room/<room>

@@ -113,9 +113,29 @@ json CommandExecutor::Run(const std::string& me, const Command& cmd) {
     bool all = cmd.user == "all";
     if (!all && !users_.count(cmd.user)) return Error(cmd, "unknown user '" + cmd.user + "'");
     int n = std::min(cmd.count, history_limit_);
+    std::string what = all ? "broadcasts" : "messages with " + cmd.user;
+    std::int64_t before = Store::kNoCursor;
+    if (!cmd.before.empty()) {
+      auto found = env_.store.Find(cmd.before);
+      if (!found.ok()) return unreadable(found.status());
+      // One answer for "no such id" and "not in this conversation": an id
+      // from somebody else's conversation must reveal nothing about it.
+      const std::optional<StoredMessage>& m = *found;
+      const bool in_conversation = m && (all ? m->recipient.empty()
+                                             : (m->sender == me && m->recipient == cmd.user) ||
+                                                   (m->sender == cmd.user && m->recipient == me));
+      if (!in_conversation) {
+        return Error(cmd, "no message '" + cmd.before + "' in your " + what +
+                              "; take the id from a message or a history reply");
+      }
+      before = m->seq;
+    }
     json messages = json::array();
-    auto history = env_.store.History(me, all ? "" : cmd.user, n);
+    // One row more than asked says whether older messages remain.
+    auto history = env_.store.History(me, all ? "" : cmd.user, n + 1, before);
     if (!history.ok()) return unreadable(history.status());
+    const bool more = static_cast<int>(history->size()) > n;
+    if (more) history->erase(history->begin());
     for (const StoredMessage& m : *history) {
       messages.push_back({{"id", m.id},
                           {"from", m.sender},
@@ -123,9 +143,9 @@ json CommandExecutor::Run(const std::string& me, const Command& cmd) {
                           {"ts", m.ts},
                           {"text", m.body}});
     }
-    std::string what = all ? "broadcasts" : "messages with " + cmd.user;
-    json j = Ok(cmd, std::to_string(messages.size()) + " " + what);
+    json j = Ok(cmd, std::to_string(messages.size()) + " " + what + (more ? " (more before)" : ""));
     j["messages"] = messages;
+    j["more"] = more;
     return j;
   }
   if (v == "users") return Users(me, cmd, now);

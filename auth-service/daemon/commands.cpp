@@ -15,10 +15,11 @@ const std::vector<CommandSpec>& AllCommands() {
       {"block", "block <user>", "stop messages and presence between you and <user>"},
       {"unblock", "unblock <user>", "undo block"},
       {"blocked", "blocked", "the users you block"},
-      {"history", "history <user>|all|#<room> [n]",
+      {"history", "history <user>|all|#<room> [n] [before <id>]",
        "the last n (default " + std::to_string(kDefaultHistory) + ", at most " +
            std::to_string(kMaxHistory) +
-           ") messages between you and <user>, broadcasts, or of a room of yours"},
+           ") messages between you and <user>, broadcasts, or of a room of yours; with before, "
+           "the n before the message with that id"},
       {"nick", "nick <display name>",
        "set your display name (1-" + std::to_string(kMaxDisplayChars) +
            " characters); alone, clear it"},
@@ -41,6 +42,16 @@ const std::vector<CommandSpec>& AllCommands() {
       {"topic", "topic <room> [text]", "set the topic line of a room of yours; alone, show it"},
   };
   return kCommands;
+}
+
+bool IsMessageId(std::string_view word) {
+  // Ids are the broker's (base36 run and counter); the bound keeps error
+  // texts and SQL parameters small. Other characters cannot name a message.
+  if (word.empty() || word.size() > 64) return false;
+  for (unsigned char c : word) {
+    if (!std::isalnum(c) && c != '_' && c != '.' && c != '-') return false;
+  }
+  return true;
 }
 
 bool IsValidUtf8(std::string_view s) {
@@ -210,7 +221,18 @@ Command ParseCommand(std::string_view line) {
     if (want_args(1, 1)) want_user(words[1]);
   } else if (verb == "history") {
     bool room = args >= 1 && words[1][0] == '#';
-    if (want_args(1, 2) &&
+    // `before <id>` closes the line: history <target> [n] [before <id>].
+    const bool cursor = args >= 3 && Lower(words[args - 1]) == "before";
+    if (cursor) {
+      cmd.before = words[args];
+      if (!IsMessageId(cmd.before)) {
+        cmd.error = "'" + Printable(cmd.before, 40) + "' is not a message id; " + Usage(verb);
+      }
+      args -= 2;
+    } else if (args >= 2 && Lower(words[args]) == "before") {
+      cmd.error = "before needs a message id; " + Usage(verb);
+    }
+    if (cmd.error.empty() && want_args(1, 2) &&
         (room ? want_room(words[1]) : words[1] == "all" || want_user(words[1]))) {
       if (!room) cmd.user = words[1];
       if (args == 2) {

@@ -31,6 +31,7 @@ struct Command {
   int count = kDefaultHistory;  // history n
   std::string display;          // nick ("" clears)
   std::string room;             // the room of a room command, without '#' (history #room too)
+  std::string before;           // history ... before <id>: the cursor's message id ("" = none)
   std::string text;             // topic: the new topic ("" shows it)
   bool invite_only = false;     // create ... invite-only
   bool all = false;             // rooms all
@@ -41,6 +42,10 @@ struct Command {
 // Parses one command line (raw payload bytes). Never throws; a refused line
 // comes back with `error` set and `verb` naming what was typed (printable).
 Command ParseCommand(std::string_view line);
+
+// True when `word` can be a message id as the broker assigns them (topics.md
+// `id`): 1-64 of A-Z a-z 0-9 _ . - (whether it exists is the store's question).
+bool IsMessageId(std::string_view word);
 
 // True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF).
 bool IsValidUtf8(std::string_view bytes);

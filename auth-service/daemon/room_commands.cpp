@@ -231,8 +231,23 @@ json RoomCommands::Topic(const std::string& me, const Command& cmd, const Room& 
 }
 
 json RoomCommands::History(const Command& cmd, const Room& r) {
-  auto history = store_.History(r.name, std::min(cmd.count, history_limit_));
+  const int n = std::min(cmd.count, history_limit_);
+  std::int64_t before = Store::kNoCursor;
+  if (!cmd.before.empty()) {
+    auto found = store_.Find(cmd.before);
+    if (!found.ok()) return Unreadable("", cmd, found.status());
+    // The same answer for an unknown id and another room's (store.h, Find).
+    if (!*found || (*found)->recipient != r.name) {
+      return Error(cmd, "no message '" + cmd.before + "' in #" + r.name +
+                            "; take the id from a message or a history reply");
+    }
+    before = (*found)->seq;
+  }
+  // One row more than asked says whether older messages remain.
+  auto history = store_.History(r.name, n + 1, before);
   if (!history.ok()) return Unreadable("", cmd, history.status());
+  const bool more = static_cast<int>(history->size()) > n;
+  if (more) history->erase(history->begin());
   json messages = json::array();
   for (const StoredMessage& m : *history) {
     messages.push_back({{"id", m.id},
@@ -242,9 +257,11 @@ json RoomCommands::History(const Command& cmd, const Room& r) {
                         {"ts", m.ts},
                         {"text", m.body}});
   }
-  json j = Ok(cmd, Count(messages.size(), "message", "messages") + " in #" + r.name);
+  json j = Ok(cmd, Count(messages.size(), "message", "messages") + " in #" + r.name +
+                       (more ? " (more before)" : ""));
   j["room"] = r.name;
   j["messages"] = messages;
+  j["more"] = more;
   return j;
 }
 

@@ -23,6 +23,7 @@ enum Statement {
   kCountAfter,
   kSkipTo,
   kHistory,
+  kFind,
 };
 }  // namespace
 
@@ -228,15 +229,29 @@ Result<std::int64_t> RoomStore::SkipTo(const std::string& room, std::int64_t aft
   return seq;
 }
 
-Result<std::vector<StoredMessage>> RoomStore::History(const std::string& room, int n) {
+Result<std::vector<StoredMessage>> RoomStore::History(const std::string& room, int n,
+                                                      std::int64_t before) {
+  // A range of the (room, seq) index, however deep the cursor.
   sqlite3_stmt* s = Prepared(kHistory,
                              "SELECT * FROM (SELECT seq, id, sender, room, ts, body, ref "
-                             "FROM room_messages WHERE room=?1 ORDER BY seq DESC LIMIT ?2) "
-                             "ORDER BY seq");
+                             "FROM room_messages WHERE room=?1 AND seq<?3 "
+                             "ORDER BY seq DESC LIMIT ?2) ORDER BY seq");
   if (!s) return Unprepared(store_.handle(), "the room history");
   BindText(s, 1, room);
   sqlite3_bind_int(s, 2, n);
+  sqlite3_bind_int64(s, 3, before);
   return ReadMessages(store_.handle(), s, "the room history");
+}
+
+Result<std::optional<StoredMessage>> RoomStore::Find(const std::string& id) {
+  sqlite3_stmt* s =
+      Prepared(kFind, "SELECT seq, id, sender, room, ts, X'' FROM room_messages WHERE id=?1");
+  if (!s) return Unprepared(store_.handle(), "a room message");
+  BindText(s, 1, id);
+  auto found = ReadMessages(store_.handle(), s, "a room message");
+  if (!found.ok()) return found.status();
+  if (found->empty()) return std::optional<StoredMessage>();
+  return std::optional<StoredMessage>(std::move(found->front()));
 }
 
 }  // namespace imchat

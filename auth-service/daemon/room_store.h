@@ -67,7 +67,11 @@ class RoomStore {
   Result<std::int64_t> SkipTo(const std::string& room, std::int64_t after, std::int64_t upto,
                               int keep);
   // The last `n` messages of `room`, oldest first.
-  Result<std::vector<StoredMessage>> History(const std::string& room, int n);
+  Result<std::vector<StoredMessage>> History(const std::string& room, int n,
+                                             std::int64_t before = Store::kNoCursor);
+  // The room message with this id (its room in `recipient`), or nullopt when
+  // there is none. The body is not read.
+  Result<std::optional<StoredMessage>> Find(const std::string& id);
 
  private:
   sqlite3_stmt* Prepared(int which, const char* sql);

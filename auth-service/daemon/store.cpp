@@ -19,6 +19,7 @@ struct Store::Impl {
   sqlite3_stmt* mark_delivered = nullptr;
   sqlite3_stmt* history_pair = nullptr;
   sqlite3_stmt* history_all = nullptr;
+  sqlite3_stmt* find_message = nullptr;
   sqlite3_stmt* insert_block = nullptr;
   sqlite3_stmt* delete_block = nullptr;
   sqlite3_stmt* select_blocks = nullptr;
@@ -29,8 +30,8 @@ struct Store::Impl {
 
   ~Impl() {
     for (sqlite3_stmt* s : {insert_message, select_queue, count_queue, mark_delivered, history_pair,
-                            history_all, insert_block, delete_block, select_blocks, select_users,
-                            save_user, select_meta, save_meta}) {
+                            history_all, find_message, insert_block, delete_block, select_blocks,
+                            select_users, save_user, select_meta, save_meta}) {
       sqlite3_finalize(s);
     }
     if (db) {
@@ -89,15 +90,17 @@ std::unique_ptr<Store> Store::Open(const std::string& path, std::string* error) 
           // Two searches of the pair index merged by seq (an OR is not planned
           // on a partial index); the second is skipped for a user's notes to self.
           "SELECT * FROM (SELECT seq, id, sender, recipient, ts, body FROM messages "
-          "WHERE sender=?1 AND recipient=?2 AND recipient<>'' UNION ALL "
+          "WHERE sender=?1 AND recipient=?2 AND recipient<>'' AND seq<?4 UNION ALL "
           "SELECT seq, id, sender, recipient, ts, body FROM messages "
-          "WHERE sender=?2 AND recipient=?1 AND recipient<>'' AND ?1<>?2 "
+          "WHERE sender=?2 AND recipient=?1 AND recipient<>'' AND ?1<>?2 AND seq<?4 "
           "ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
           &impl->history_pair, &why) &&
       impl->Prepare(
           "SELECT * FROM (SELECT seq, id, sender, recipient, ts, body FROM messages "
-          "WHERE recipient='' ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+          "WHERE recipient='' AND seq<?2 ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
           &impl->history_all, &why) &&
+      impl->Prepare("SELECT seq, id, sender, recipient, ts, X'' FROM messages WHERE id=?",
+                    &impl->find_message, &why) &&
       impl->Prepare("INSERT OR IGNORE INTO blocks VALUES(?,?)", &impl->insert_block, &why) &&
       impl->Prepare("DELETE FROM blocks WHERE blocker=? AND blocked=?", &impl->delete_block,
                     &why) &&
@@ -171,16 +174,26 @@ void Store::MarkDelivered(const std::string& id) {
   sqlite3_reset(impl_->mark_delivered);
 }
 
-Result<std::vector<StoredMessage>> Store::History(const std::string& a, const std::string& b,
-                                                  int n) {
+Result<std::vector<StoredMessage>> Store::History(const std::string& a, const std::string& b, int n,
+                                                  std::int64_t before) {
   if (b.empty()) {
     sqlite3_bind_int(impl_->history_all, 1, n);
+    sqlite3_bind_int64(impl_->history_all, 2, before);
     return ReadMessages(impl_->db, impl_->history_all, "the broadcast history");
   }
   BindText(impl_->history_pair, 1, a);
   BindText(impl_->history_pair, 2, b);
   sqlite3_bind_int(impl_->history_pair, 3, n);
+  sqlite3_bind_int64(impl_->history_pair, 4, before);
   return ReadMessages(impl_->db, impl_->history_pair, "the message history");
+}
+
+Result<std::optional<StoredMessage>> Store::Find(const std::string& id) {
+  BindText(impl_->find_message, 1, id);
+  auto found = ReadMessages(impl_->db, impl_->find_message, "a message");
+  if (!found.ok()) return found.status();
+  if (found->empty()) return std::optional<StoredMessage>();
+  return std::optional<StoredMessage>(std::move(found->front()));
 }
 
 void Store::SetBlock(const std::string& blocker, const std::string& blocked, bool on) {

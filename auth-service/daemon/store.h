@@ -65,8 +65,16 @@ class Store {
   Result<int> QueueSize(const std::string& recipient);
   void MarkDelivered(const std::string& id);
   // Last `n` messages between a and b (both directions), oldest first; with
-  // b == "" the last n broadcasts.
-  Result<std::vector<StoredMessage>> History(const std::string& a, const std::string& b, int n);
+  // b == "" the last n broadcasts. Only messages with seq < `before` (a
+  // cursor: the seq of a message found with Find). Each page is a range
+  // read of an index (the pair index, or the broadcast index), at any depth.
+  Result<std::vector<StoredMessage>> History(const std::string& a, const std::string& b, int n,
+                                             std::int64_t before = kNoCursor);
+  // The archived direct message or broadcast with this id (the id index), or
+  // nullopt when there is none. The body is not read.
+  Result<std::optional<StoredMessage>> Find(const std::string& id);
+  // A cursor before every message.
+  static constexpr std::int64_t kNoCursor = INT64_MAX;
 
   void SetBlock(const std::string& blocker, const std::string& blocked, bool on);
   // Every (blocker, blocked) pair, sorted.

@@ -86,11 +86,12 @@ struct Outbound {
   std::int64_t wake_due_us = 0;  // steady clock; a pending wake-up is due then
 };
 
-// A service replay addressed to one room member (user property `for`, topics.md
-// "Rooms"). Mosquitto 2.0 passes no properties to ACL_CHECK, so MESSAGE notes
-// which message (its stored payload and topic) is for whom, and the read checks
-// of its routing, which follow within the same PUBLISH, look it up
-// (room_messages.cpp). Cleared by the next MESSAGE and at TICK.
+// A service replay addressed to one reader: a room member (user property `for`,
+// topics.md "Rooms"), or the recipient of a replayed direct message (not its
+// sender's carbon subscription, messages.cpp). Mosquitto 2.0 passes no properties to ACL_CHECK, so
+// MESSAGE notes which message (its stored payload and topic) is for whom, and the read checks of
+// its routing, which follow within the same PUBLISH, look it up (room_messages.cpp). Cleared by the
+// next MESSAGE and at TICK.
 struct RoomReplay {
   bool active = false;
   const void* payload = nullptr;

@@ -87,6 +87,16 @@ int ServiceMessage(State& state, mosquitto_evt_message* ed) {
                          ed->topic);
     return MOSQ_ERR_ACL_DENIED;
   }
+  if (t.kind == TopicKind::kUserToFrom && ed->qos < 2) {
+    // A replay is for the recipient only: carbons are live, so the sender's
+    // im/user/+/<me> must not get their old message again when bob logs in.
+    // Noted like a room replay for one member (QoS 2 is routed at PUBREL,
+    // after the note is gone; the service replays with QoS 1).
+    state.room_replay.active = true;
+    state.room_replay.payload = ed->payload;
+    state.room_replay.topic = ed->topic;
+    state.room_replay.member = t.first;
+  }
   return MOSQ_ERR_SUCCESS;
 }
 

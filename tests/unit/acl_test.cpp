@@ -84,7 +84,8 @@ TEST_CASE("read: users read broadcasts, their own inbox and service topics", "[u
       {"alice", "im/all/alice", true},
       {"alice", "im/all", false},
       {"alice", "im/user/alice/bob", true},
-      {"alice", "im/user/bob/alice", false},
+      {"alice", "im/user/bob/alice", true},  // a carbon of what alice sent (carbon_acl_test.cpp)
+      {"alice", "im/user/bob/carol", false},
       {"alice2", "im/user/alice/bob", false},
       {"alice", "im/user/alice2/bob", false},
       {"alice", "im/user/alice", false},
