@@ -178,6 +178,13 @@ class WebSmokeTest(imtest.StackTest):
         stored = b.execute_script(
             "return JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie")
         self.assertNotIn("not-her-password", stored)
+        # The right password then works, with one chat (nothing left of the refused one).
+        self.find(b, "#login-password").send_keys(PASSWORDS["alice"])
+        self.find(b, "#login-submit").click()
+        self.logged_in(b, "alice")
+        self.wait("the address book", lambda: len(self.finds(b, "#address-book li.contact")) == len(PASSWORDS))
+        self.assertEqual([li.get_attribute("data-conv") for li in self.finds(b, "#conversations li.conv")], ["all"])
+        self.assertEqual(self.find(b, "#login-error").text, "")
 
     def test_two_browsers_chat_on_everyone_and_in_a_dm(self):
         alice, bob = self.browser(), self.browser()
@@ -236,6 +243,11 @@ class WebSmokeTest(imtest.StackTest):
         self.assertEqual(len(self.finds(bob, "#messages .day-sep")), 1, "one day, one separator")
 
         self.assertEqual(self.csp_violations(alice) + self.csp_violations(bob), [])
+        # The keepalive runs on the worker timer (not throttled in a background tab).
+        workers = alice.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => n.endsWith('/timer-worker.js')).length")
+        self.assertEqual(workers, 1, "timer-worker.js was not loaded")
 
         # Screenshots for people: desktop and a 360 px phone.
         self.conv(alice, "all").click()

@@ -83,7 +83,7 @@ def login(b, url, user):
 SCROLL_UP = """
 const done = arguments[arguments.length - 1];
 const el = document.getElementById('messages');
-let steps = 0, worst = 0, maxNodes = 0, idle = 0;
+let steps = 0, worst = 0, sum = 0, maxNodes = 0, idle = 0;
 const t0 = performance.now();
 function step() {
   const before = el.querySelector('div.msg[data-id]');
@@ -91,7 +91,9 @@ function step() {
   const s = performance.now();
   el.scrollTop = 0;
   el.dispatchEvent(new Event('scroll'));
-  worst = Math.max(worst, performance.now() - s);
+  const took = performance.now() - s;
+  worst = Math.max(worst, took);
+  sum += took;
   maxNodes = Math.max(maxNodes, el.querySelectorAll('div.msg').length);
   steps++;
   setTimeout(() => {
@@ -99,7 +101,7 @@ function step() {
     idle = now && now.dataset.id === firstId ? idle + 1 : 0;
     const edge = el.querySelector('.history-edge');
     if ((edge && edge.textContent.startsWith('Beginning')) || idle > 40) {
-      done({steps, worst, total: performance.now() - t0, maxNodes,
+      done({steps, worst, mean: sum / steps, total: performance.now() - t0, maxNodes,
             first: now ? now.querySelector('.text').textContent : null});
     } else step();
   }, 25);
@@ -162,8 +164,8 @@ def main():
         alice.set_script_timeout(600)
         r = alice.execute_async_script(SCROLL_UP)
         print(f"scrolling up through them in memory: {r['steps']} steps, {r['total'] / 1000:.1f} s, "
-              f"slowest re-render {r['worst']:.1f} ms, most message nodes {r['maxNodes']}, "
-              f"reached '{(r['first'] or '')[:6]}'")
+              f"re-render mean {r['mean']:.1f} ms, slowest {r['worst']:.1f} ms, most message nodes "
+              f"{r['maxNodes']}, reached '{(r['first'] or '')[:6]}'")
 
         # A fresh login: the conversation from the server's history, paged.
         fresh = browser(profiles)
@@ -173,8 +175,8 @@ def main():
         fresh.set_script_timeout(900)
         r = fresh.execute_async_script(SCROLL_UP)
         print(f"paging back through the history: {r['steps']} steps, {r['total'] / 1000:.1f} s, "
-              f"slowest re-render {r['worst']:.1f} ms, most message nodes {r['maxNodes']}, "
-              f"oldest reached '{(r['first'] or '')[:6]}'"
+              f"re-render mean {r['mean']:.1f} ms, slowest {r['worst']:.1f} ms, most message nodes "
+              f"{r['maxNodes']}, oldest reached '{(r['first'] or '')[:6]}'"
               + ("" if (r['first'] or '').startswith('m00000') else
                  " (the service has no history cursor yet: only the newest page)"))
     finally:

@@ -119,11 +119,15 @@ function startChat(name, password) {
     onRefused: (text, everConnected) => {
       const why = everConnected ? `the server refused the login again: ${text}` : text;
       conn = null;
+      if (chat) chat.dispose();
       chat = null;
       showLogin(why);
     },
     onUnreachable: (text) => {
-      if ($('app').hidden) $('login-error').textContent = text;
+      if ($('app').hidden) {
+        $('login-error').textContent = text;
+        $('login-submit').disabled = false; // they may try again, with other details too
+      }
     },
   });
   chat.conn = conn;
@@ -151,6 +155,7 @@ function wireLogin() {
     } catch { /* storage may be off */ }
     $('login-password').value = '';
     if (conn) conn.end();
+    if (chat) chat.dispose();
     performance.mark('imchat-login-submit');
     startChat(name, password);
   });
