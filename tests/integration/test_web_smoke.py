@@ -249,7 +249,22 @@ class WebSmokeTest(imtest.StackTest):
             ".filter(n => n.endsWith('/timer-worker.js')).length")
         self.assertEqual(workers, 1, "timer-worker.js was not loaded")
 
+        # A room made from the composer: topic, a member joining, a message each way.
+        self.send(alice, "/create dev")
+        self.wait("#dev open", lambda: self.find(alice, "#messages").get_attribute("data-conv") == "#dev")
+        self.send(alice, "/topic dev shipping the web client")
+        self.wait("the topic", lambda: self.find(alice, "#room-topic").text == "shipping the web client")
+        self.send(bob, "/join dev")
+        self.wait("bob in #dev", lambda: self.find(bob, "#messages").get_attribute("data-conv") == "#dev")
+        self.send(bob, "the build is green \u2705")
+        self.wait("alice gets bob's room line", lambda: self.message(alice, "the build is green \u2705") is not None)
+        self.send(alice, "great, merging")
+        self.wait("bob gets alice's room line", lambda: self.message(bob, "great, merging") is not None)
+
         # Screenshots for people: desktop and a 360 px phone.
+        self.send(bob, "/msg alice screenshot time")
+        self.wait("alice's unread DM", lambda: self.find(self.conv(alice, "@bob"), ".unread").text == "1")
+        self.screenshot(alice, "desktop-room.png")
         self.conv(alice, "all").click()
         self.wait("everyone open", lambda: self.find(alice, "#messages").get_attribute("data-conv") == "all")
         self.screenshot(alice, "desktop-everyone.png")
