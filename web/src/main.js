@@ -210,6 +210,13 @@ function wireApp() {
     e.preventDefault();
     chat.open(next);
   });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && document.body.classList.contains('show-sidebar')) {
+      document.body.classList.remove('show-sidebar');
+      $('toggle-sidebar').setAttribute('aria-expanded', 'false');
+      $('toggle-sidebar').focus();
+    }
+  });
   window.addEventListener('online', () => conn && conn.retryNow());
 }
 
