@@ -10,6 +10,9 @@ IMCHAT_BUILD_PACKAGES=(build-essential cmake pkg-config libpaho-mqttpp-dev libpa
 IMCHAT_RUN_PACKAGES=(mosquitto mosquitto-clients libmosquitto1 libpaho-mqttpp3-1 libpaho-mqtt1.3 libsqlite3-0
   libedit2 openssl)
 IMCHAT_TEST_PACKAGES=(catch2 python3 python3-paho-mqtt sqlite3 docker-compose tmux clang libclang-rt-14-dev faketime)
+# The MQTT.js tests (tests/node, `npm ci` into the build tree) need npm. A nodesource node
+# bundles its own npm and conflicts with Debian's, so Debian's are added only when npm is missing.
+command -v npm >/dev/null 2>&1 || IMCHAT_TEST_PACKAGES+=(nodejs npm)
 
 imchat_say() { printf 'imchat: %s\n' "$*" >&2; }
 imchat_die() { printf 'imchat: error: %s\n' "$*" >&2; exit 1; }
