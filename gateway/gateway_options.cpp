@@ -34,8 +34,17 @@ std::string Usage() {
          "  --max-connections N     concurrent WebSocket connections (default 1000)\n"
          "  --idle-timeout S        close a WebSocket quiet both ways for S seconds\n"
          "                          (default 300; 0: never)\n"
+         "  --header-timeout S      close a connection whose TLS handshake and request header\n"
+         "                          take longer than S seconds (default 10)\n"
+         "  --max-http-connections N  connections not yet upgraded to WebSocket (default\n"
+         "                          1000); more are closed at once\n"
          "  --allow-origin URL      also accept pages from this origin (repeatable),\n"
-         "                          e.g. https://chat.example.org\n";
+         "                          e.g. https://chat.example.org\n"
+         "  --tls-cert FILE         PEM certificate (chain): serve https and wss instead of\n"
+         "                          http and ws on the same port (needs --tls-key)\n"
+         "  --tls-key FILE          PEM private key of --tls-cert\n"
+         "  --log FILE              also append the log to FILE with UTC times (SIGHUP\n"
+         "                          reopens it, for logrotate); stderr always gets it\n";
 }
 
 bool SplitHostPort(const std::string& text, std::string& host, std::uint16_t& port,
@@ -102,6 +111,16 @@ std::variant<Options, std::string> ParseOptions(const std::vector<std::string>& 
                (v ? ", not '" + *v + "'" : std::string());
       }
       (max ? o.max_connections : o.idle_timeout_seconds) = static_cast<int>(n);
+    } else if (a == "--header-timeout" || a == "--max-http-connections") {
+      auto v = value("");
+      bool timeout = a == "--header-timeout";
+      long n = 0;
+      if (!v || !ParseInt(*v, 1, timeout ? 3600 : 1000000, n)) {
+        return a +
+               (timeout ? " needs seconds from 1 to 3600" : " needs a number from 1 to 1000000") +
+               (v ? ", not '" + *v + "'" : std::string());
+      }
+      (timeout ? o.header_timeout_seconds : o.max_http_connections) = static_cast<int>(n);
     } else if (a == "--allow-origin") {
       auto v = value("");
       if (!v) return "--allow-origin needs a URL such as https://chat.example.org";
@@ -112,9 +131,21 @@ std::variant<Options, std::string> ParseOptions(const std::vector<std::string>& 
                *v + "'";
       }
       o.allow_origins.push_back(*norm);
+    } else if (a == "--log") {
+      auto v = value("");
+      if (!v || v->empty()) return "--log needs a file (e.g. data/gateway.log)";
+      o.log_file = *v;
+    } else if (a == "--tls-cert" || a == "--tls-key") {
+      auto v = value("");
+      if (!v || v->empty()) return a + " needs a PEM file";
+      (a == "--tls-cert" ? o.tls_cert : o.tls_key) = *v;
     } else {
       return "unknown option '" + a + "' (see imchat-gateway --help)";
     }
+  }
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return o.tls_cert.empty() ? "--tls-key needs --tls-cert too (the certificate it belongs to)"
+                              : "--tls-cert needs --tls-key too (the certificate's private key)";
   }
   if (!have_root) return "--web-root DIR is required (the directory of the web client's files)";
   return o;

@@ -18,7 +18,12 @@ struct Options {
   std::string web_root;                    // required; a directory
   int max_connections = 1000;              // concurrent WebSocket connections
   int idle_timeout_seconds = 300;          // 0: never; a WebSocket quiet both ways this long closes
+  int header_timeout_seconds = 10;         // TLS handshake + a request's whole header
+  int max_http_connections = 1000;         // connections not (yet) upgraded to WebSocket
   std::vector<std::string> allow_origins;  // normalized "scheme://host:port"
+  std::string tls_cert;                    // both or neither: https and wss on the one port
+  std::string tls_key;
+  std::string log_file;  // also log here, timestamped (SIGHUP reopens)
   bool help = false;
 };
 

@@ -1,7 +1,5 @@
 #include "gateway_state.h"
 
-#include <cstdio>
-
 #include "core/limits.h"
 
 namespace imchat::gateway {
@@ -12,9 +10,13 @@ std::size_t MaxClientMessageBytes() {
   return imchat::kMaxPayloadBytes + 16 * 1024;
 }
 
-void Log(const std::string& line) {
-  // One fprintf per line so lines from one process never interleave.
-  std::fprintf(stderr, "imchat-gateway: %s\n", line.c_str());
+std::string PeerOf(const boost::asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  boost::asio::ip::tcp::endpoint ep = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  std::string addr = ep.address().to_string();
+  if (ep.address().is_v6()) addr = "[" + addr + "]";
+  return addr + ":" + std::to_string(ep.port());
 }
 
 }  // namespace imchat::gateway

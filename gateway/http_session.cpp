@@ -3,6 +3,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <chrono>
 #include <memory>
@@ -24,39 +25,80 @@ using beast::error_code;
 
 std::string_view Sv(beast::string_view s) { return std::string_view(s.data(), s.size()); }
 
-constexpr auto kRequestTimeout = std::chrono::seconds(30);
+// A response (a file) must be written within this; the request's header has its own,
+// shorter --header-timeout.
+constexpr auto kWriteTimeout = std::chrono::seconds(60);
+// The whole request header, request line included: browsers send 1-2 KiB.
 constexpr std::uint32_t kHeaderLimit = 8 * 1024;
 
-std::string PeerOf(const tcp::socket& s) {
-  error_code ec;
-  tcp::endpoint ep = s.remote_endpoint(ec);
-  if (ec) return "?";
-  std::string addr = ep.address().to_string();
-  if (ep.address().is_v6()) addr = "[" + addr + "]";
-  return addr + ":" + std::to_string(ep.port());
-}
+bool IsTls(const PlainStream&) { return false; }
+bool IsTls(const TlsStream&) { return true; }
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// Stream: PlainStream, or TlsStream whose handshake Start() does first. The session counts
+// itself in state.http_sessions while it lives (until it closes or hands over to a bridge).
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(tcp::socket socket, GatewayState& state)
-      : stream_(std::move(socket)), state_(state), peer_(PeerOf(stream_.socket())) {}
+  template <class... Args>
+  HttpSession(GatewayState& state, std::string peer, Args&&... args)
+      : stream_(std::forward<Args>(args)...), state_(state), peer_(std::move(peer)) {
+    ++state_.http_sessions;
+  }
+  ~HttpSession() { --state_.http_sessions; }
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      // The handshake counts against the header deadline: a client that opens the
+      // connection and says nothing is dropped as one that sends half a header.
+      Lowest().expires_after(HeaderTimeout());
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](error_code ec) {
+                                if (ec) return self->Drop();
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
+ private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  std::chrono::seconds HeaderTimeout() const {
+    return std::chrono::seconds(state_.options.header_timeout_seconds);
+  }
 
   void Read() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     parser_->body_limit(0);
-    stream_.expires_after(kRequestTimeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](error_code ec, std::size_t) { self->OnRead(ec); });
+    // One deadline for the whole header (not per read): a client trickling a byte every
+    // few seconds (slowloris) is cut off all the same.
+    Lowest().expires_after(HeaderTimeout());
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
- private:
   using Request = http::request<http::empty_body>;
 
   void OnRead(error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+    if (ec == beast::error::timeout) {
+      if (parser_->got_some() || buffer_.size() != 0) {
+        Log("closed " + peer_ + ": no complete request header within " +
+            std::to_string(state_.options.header_timeout_seconds) + " s (--header-timeout)");
+      }
+      return Drop();
+    }
+    if (ec == http::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset) {
       return Close();
+    }
+    if (ec == http::error::header_limit) {
+      Log("refused " + peer_ + ": request header larger than " + std::to_string(kHeaderLimit) +
+          " bytes");
+      Request empty;
+      return SendText(empty, http::status::request_header_fields_too_large,
+                      "request header too large\n", false);
     }
     if (ec) {
       // A malformed request, too large a header, or a body we never accept.
@@ -82,7 +124,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (auto it = req.find(http::field::origin); it != req.end()) {
       origin = std::string(it->value());
     }
-    if (!OriginAllowed(origin, Sv(req[http::field::host]), 80, state_.options.allow_origins)) {
+    unsigned default_port = IsTls(stream_) ? 443 : 80;
+    if (!OriginAllowed(origin, Sv(req[http::field::host]), default_port,
+                       state_.options.allow_origins)) {
       Log("refused " + peer_ + ": Origin '" + origin.value_or("") +
           "' is not this gateway's host and not in --allow-origin");
       return SendText(req, http::status::forbidden,
@@ -104,7 +148,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (buffer_.size() != 0) {
       return SendText(req, http::status::bad_request, "data before the handshake\n", false);
     }
-    StartMqttBridge(stream_.release_socket(), parser_->release(), state_, peer_);
+    StartMqttBridge(std::move(stream_), parser_->release(), state_, peer_);
   }
 
   void ServeFile(const Request& req) {
@@ -153,20 +197,35 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   template <class Body>
   void Send(http::response<Body>&& res) {
     auto sp = std::make_shared<http::response<Body>>(std::move(res));
-    stream_.expires_after(kRequestTimeout);
-    http::async_write(stream_, *sp, [self = shared_from_this(), sp](error_code ec, std::size_t) {
-      if (ec || sp->need_eof()) return self->Close();
-      self->Read();
-    });
+    Lowest().expires_after(kWriteTimeout);
+    http::async_write(stream_, *sp,
+                      [self = this->shared_from_this(), sp](error_code ec, std::size_t) {
+                        if (ec) return self->Drop();
+                        if (sp->need_eof()) return self->Close();
+                        self->Read();
+                      });
   }
 
+  // The orderly end: TLS close_notify (bounded by a short deadline), then the TCP FIN.
   void Close() {
-    error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      Lowest().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](error_code) { self->Drop(); });
+    } else {
+      error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.close();
+    }
   }
 
-  beast::tcp_stream stream_;
+  // Without ceremony: the peer is gone, timed out or never spoke TLS.
+  void Drop() {
+    error_code ignored;
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> parser_;
   GatewayState& state_;
@@ -176,7 +235,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 }  // namespace
 
 void StartHttpSession(tcp::socket socket, GatewayState& state) {
-  std::make_shared<HttpSession>(std::move(socket), state)->Read();
+  std::string peer = PeerOf(socket);
+  if (state.tls) {
+    std::make_shared<HttpSession<TlsStream>>(state, std::move(peer),
+                                             beast::tcp_stream(std::move(socket)), *state.tls)
+        ->Start();
+  } else {
+    std::make_shared<HttpSession<PlainStream>>(state, std::move(peer), std::move(socket))->Start();
+  }
 }
 
 }  // namespace imchat::gateway

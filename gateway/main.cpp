@@ -5,10 +5,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "gateway_options.h"
+#include "log_file.h"
 #include "server.h"
 
 int main(int argc, char** argv) {
@@ -25,6 +27,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::signal(SIGPIPE, SIG_IGN);
+  if (!options.log_file.empty()) {
+    std::string error;
+    if (!OpenLogFile(options.log_file, error)) {
+      std::fprintf(stderr, "imchat-gateway: error: %s\n", error.c_str());
+      return 1;
+    }
+  }
   boost::asio::io_context io(1);
   auto created = Server::Create(io, options);
   if (auto* err = std::get_if<std::string>(&created)) {
@@ -38,6 +47,15 @@ int main(int argc, char** argv) {
     Log("stopping");
     io.stop();
   });
+  // SIGHUP: logrotate moved --log's file; continue in a new one.
+  boost::asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        ReopenLogFile();
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
   Log("listening on " + server->Url() + " (broker " + options.broker_host + ":" +
       std::to_string(options.broker_port) + ", web root " + server->state().web_root.string() +
       ")");

@@ -5,7 +5,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <optional>
 
@@ -25,9 +27,11 @@ using beast::error_code;
 // 1,000 idle connections stay small.
 constexpr std::size_t kChunkBytes = 16 * 1024;
 
-class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
+// Stream: PlainStream or TlsStream; everything else is the same.
+template <class Stream>
+class MqttBridge : public std::enable_shared_from_this<MqttBridge<Stream>> {
  public:
-  MqttBridge(tcp::socket client, GatewayState& state, std::string peer)
+  MqttBridge(Stream client, GatewayState& state, std::string peer)
       : ws_(std::move(client)),
         broker_(ws_.get_executor()),
         resolver_(ws_.get_executor()),
@@ -62,7 +66,8 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
       res.set(http::field::sec_websocket_protocol, "mqtt");
       AddSecurityHeaders(res, host);
     }));
-    ws_.async_accept(upgrade, [self = shared_from_this()](error_code ec) { self->OnAccept(ec); });
+    ws_.async_accept(upgrade,
+                     [self = this->shared_from_this()](error_code ec) { self->OnAccept(ec); });
   }
 
  private:
@@ -78,7 +83,7 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
     const Options& o = state_.options;
     resolver_.async_resolve(
         o.broker_host, std::to_string(o.broker_port),
-        [self = shared_from_this()](error_code ec, tcp::resolver::results_type results) {
+        [self = this->shared_from_this()](error_code ec, tcp::resolver::results_type results) {
           if (self->closing_) return;
           if (ec)
             return self->CloseWs(websocket::close_code::internal_error,
@@ -101,9 +106,10 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
 
   // --- client -> broker
   void ReadClient() {
-    ws_.async_read_some(
-        asio::buffer(up_),
-        [self = shared_from_this()](error_code ec, std::size_t n) { self->OnClientRead(ec, n); });
+    ws_.async_read_some(asio::buffer(up_),
+                        [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                          self->OnClientRead(ec, n);
+                        });
   }
 
   void OnClientRead(error_code ec, std::size_t n) {
@@ -122,7 +128,7 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
     Touch();
     bytes_up_ += n;
     asio::async_write(broker_, asio::buffer(up_.data(), n),
-                      [self = shared_from_this()](error_code ec, std::size_t) {
+                      [self = this->shared_from_this()](error_code ec, std::size_t) {
                         if (ec) {
                           return self->CloseWs(websocket::close_code::internal_error,
                                                "broker write: " + ec.message());
@@ -133,9 +139,10 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
 
   // --- broker -> client
   void ReadBroker() {
-    broker_.async_read_some(
-        asio::buffer(down_),
-        [self = shared_from_this()](error_code ec, std::size_t n) { self->OnBrokerRead(ec, n); });
+    broker_.async_read_some(asio::buffer(down_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                              self->OnBrokerRead(ec, n);
+                            });
   }
 
   void OnBrokerRead(error_code ec, std::size_t n) {
@@ -149,7 +156,7 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
     bytes_down_ += n;
     ws_writing_ = true;
     ws_.async_write(asio::buffer(down_.data(), n),
-                    [self = shared_from_this()](error_code ec, std::size_t) {
+                    [self = this->shared_from_this()](error_code ec, std::size_t) {
                       self->ws_writing_ = false;
                       if (ec) {
                         if (self->reason_.empty()) self->reason_ = "client write: " + ec.message();
@@ -178,7 +185,7 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
     websocket::close_reason cr = *pending_close_;
     pending_close_.reset();
     if (!ws_.is_open()) return;
-    ws_.async_close(cr, [self = shared_from_this()](error_code) {});
+    ws_.async_close(cr, [self = this->shared_from_this()](error_code) {});
   }
 
   void ShutBroker() {
@@ -195,7 +202,7 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
     int seconds = state_.options.idle_timeout_seconds;
     if (seconds <= 0 || closing_) return;
     idle_timer_.expires_at(last_activity_ + std::chrono::seconds(seconds));
-    idle_timer_.async_wait([self = shared_from_this(), seconds](error_code ec) {
+    idle_timer_.async_wait([self = this->shared_from_this(), seconds](error_code ec) {
       if (ec || self->closing_) return;
       if (std::chrono::steady_clock::now() - self->last_activity_ >=
           std::chrono::seconds(seconds)) {
@@ -206,7 +213,7 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
     });
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   tcp::socket broker_;
   tcp::resolver resolver_;
   asio::steady_timer idle_timer_;
@@ -224,12 +231,22 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge> {
   bool ws_writing_ = false;
 };
 
+template <class Stream>
+void Start(Stream client, UpgradeRequest upgrade, GatewayState& state, std::string peer) {
+  std::make_shared<MqttBridge<Stream>>(std::move(client), state, std::move(peer))
+      ->Start(std::move(upgrade));
+}
+
 }  // namespace
 
-void StartMqttBridge(tcp::socket client, http::request<http::empty_body> upgrade,
-                     GatewayState& state, std::string peer) {
-  std::make_shared<MqttBridge>(std::move(client), state, std::move(peer))
-      ->Start(std::move(upgrade));
+void StartMqttBridge(PlainStream client, UpgradeRequest upgrade, GatewayState& state,
+                     std::string peer) {
+  Start(std::move(client), std::move(upgrade), state, std::move(peer));
+}
+
+void StartMqttBridge(TlsStream client, UpgradeRequest upgrade, GatewayState& state,
+                     std::string peer) {
+  Start(std::move(client), std::move(upgrade), state, std::move(peer));
 }
 
 }  // namespace imchat::gateway

@@ -11,9 +11,10 @@
 #ifndef IMCHAT_GATEWAY_MQTT_BRIDGE_H_
 #define IMCHAT_GATEWAY_MQTT_BRIDGE_H_
 
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <memory>
 #include <string>
 
@@ -21,12 +22,18 @@
 
 namespace imchat::gateway {
 
-// Takes the client's socket and its upgrade request (already checked: path, Origin,
-// subprotocol, connection limit), counts itself in state.websockets until it ends, and
-// runs on the socket's executor. state must outlive every bridge.
-void StartMqttBridge(boost::asio::ip::tcp::socket client,
-                     boost::beast::http::request<boost::beast::http::empty_body> upgrade,
-                     GatewayState& state, std::string peer);
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+using UpgradeRequest = boost::beast::http::request<boost::beast::http::empty_body>;
+
+// Takes the client's stream (plain, or TLS after its handshake) and its upgrade request
+// (already checked: path, Origin, subprotocol, connection limit), counts itself in
+// state.websockets until it ends, and runs on the stream's executor. state must outlive
+// every bridge.
+void StartMqttBridge(PlainStream client, UpgradeRequest upgrade, GatewayState& state,
+                     std::string peer);
+void StartMqttBridge(TlsStream client, UpgradeRequest upgrade, GatewayState& state,
+                     std::string peer);
 
 }  // namespace imchat::gateway
 

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "http_session.h"
+#include "tls_context.h"
 
 namespace imchat::gateway {
 namespace asio = boost::asio;
@@ -31,6 +32,11 @@ std::variant<std::unique_ptr<Server>, std::string> Server::Create(asio::io_conte
            "' is not an IP address (use e.g. 127.0.0.1 or 0.0.0.0)";
   }
   GatewayState state;
+  if (!options.tls_cert.empty()) {
+    auto loaded = LoadTlsContext(options.tls_cert, options.tls_key);
+    if (auto* err = std::get_if<std::string>(&loaded)) return *err;
+    state.tls = std::get<0>(std::move(loaded));
+  }
   state.options = std::move(options);
   state.web_root = root;
   std::unique_ptr<Server> s(new Server(io, std::move(state)));
@@ -51,7 +57,8 @@ std::string Server::Url() const {
   tcp::endpoint ep = acceptor_.local_endpoint(ec);
   std::string host = ep.address().to_string();
   if (ep.address().is_v6()) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(ep.port()) + "/";
+  return std::string(state_.tls ? "https://" : "http://") + host + ":" + std::to_string(ep.port()) +
+         "/";
 }
 
 void Server::Start() { Accept(); }
@@ -68,6 +75,14 @@ void Server::Accept() {
         if (!e) Accept();
       });
       return;
+    }
+    if (state_.http_sessions >= state_.options.max_http_connections) {
+      // Many half-open requests (slowloris) or a flood: close at once rather than hold a
+      // descriptor and a parser for each; upgraded WebSockets have their own limit.
+      Log("refused " + PeerOf(socket) + ": " + std::to_string(state_.http_sessions) +
+          " connections in their HTTP phase (--max-http-connections)");
+      socket.close(ec);
+      return Accept();
     }
     socket.set_option(tcp::no_delay(true), ec);
     StartHttpSession(std::move(socket), state_);

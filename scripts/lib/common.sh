@@ -17,6 +17,8 @@ IMCHAT_TEST_PACKAGES=(catch2 python3 python3-paho-mqtt sqlite3 docker-compose tm
 if [ -d "${IMCHAT_ROOT}/web" ] && ! command -v npm >/dev/null 2>&1; then
   IMCHAT_BUILD_PACKAGES+=(nodejs npm)
 fi
+# The MQTT.js tests (tests/node, `npm ci` into the build tree) need npm too.
+command -v npm >/dev/null 2>&1 || IMCHAT_TEST_PACKAGES+=(nodejs npm)
 
 imchat_say() { printf 'imchat: %s\n' "$*" >&2; }
 imchat_die() { printf 'imchat: error: %s\n' "$*" >&2; exit 1; }

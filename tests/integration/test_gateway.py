@@ -164,12 +164,16 @@ class GatewayTest(imtest.StackTest):
         os.symlink(os.path.join(d, "secret.txt"), os.path.join(self.root, "leak.txt"))
         os.symlink(d, os.path.join(self.root, "up"))
         self.gateways = []
-        self.gw = self.gateway(self.GATEWAY_ARGS)
+        self.gw = self.gateway(self.gateway_args())
 
     def tearDown(self):
         for g in self.gateways:
             g.stop()
         super().tearDown()
+
+    def gateway_args(self):
+        """The options of the test's main gateway (self.gw); the stack exists already."""
+        return self.GATEWAY_ARGS
 
     def gateway(self, args=()):
         g = Gateway(self.stack, self.root, args)
