@@ -151,6 +151,7 @@ class CarbonsInTheClient(imtest.StackTest):
         phone.expect_line(r"^" + TIME + r"\[other device\] -> \*bob\* from the laptop$")
         laptop.expect_line(r"-- delivered to bob: from the laptop$")
         phone.send("/msg bob and from the phone")
+        phone.expect_line(r"^" + TIME + r"-> \*bob\* and from the phone$")
         laptop.expect_line(r"^" + TIME + r"\[other device\] -> \*bob\* and from the phone$")
         phone.expect_line(r"-- delivered to bob: and from the phone$")
         # No doubled lines: each client shows each message once, its own without the tag.

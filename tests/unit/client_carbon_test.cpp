@@ -63,24 +63,25 @@ TEST_CASE("client history pages: before <id> is sent, `more` offers the next pag
     INFO(bad);
     CHECK(Type(s, bad).publish.empty());
   }
-  CHECK(AnswerTo(
-            "/history bob 2",
-            R"({"type":"reply","cmd":"history","ok":true,"text":"2 messages with bob (more before)","more":true,"messages":[{"id":"k1-5","from":"alice","to":"bob","ts":1795348801000,"text":"a"},{"id":"k1-6","from":"bob","to":"alice","ts":1795348801000,"text":"b"}]
-})") ==
-        Strings{"12:00:01 -- history with bob (2 messages):",
-                "12:00:01 -- 2026-11-22 12:00:01 alice -> bob: a",
-                "12:00:01 -- 2026-11-22 12:00:01 bob -> alice: b",
-                "12:00:01 -- older messages: /history bob 2 before k1-5"});
-CHECK(
-    AnswerTo(
-        "/history #dev 1",
-        R"({"type":"reply","cmd":"history","ok":true,"text":"1 message in #dev","room":"dev","more":true,"messages":[{"id":"k1-5","from":"bob","to":"#dev","room":"dev","ts":1795348801000,"text":"a"}]})") ==
-    Strings{"12:00:01 -- history of #dev (1 messages):", "12:00:01 -- 2026-11-22 12:00:01 <bob> a",
-            "12:00:01 -- older messages: /history #dev 1 before k1-5"});
-// The last page: no offer.
-CHECK(
-    AnswerTo(
-        "/history bob 2",
-        R"({"type":"reply","cmd":"history","ok":true,"text":"1 messages with bob","more":false,"messages":[{"id":"k1-5","from":"alice","to":"bob","ts":1795348801000,"text":"a"}]})")
-        .size() == 2);
+  CHECK(
+      AnswerTo(
+          "/history bob 2",
+          R"j({"type":"reply","cmd":"history","ok":true,"text":"2 messages with bob (more before)","more":true,"messages":[{"id":"k1-5","from":"alice","to":"bob","ts":1795348801000,"text":"a"},{"id":"k1-6","from":"bob","to":"alice","ts":1795348801000,"text":"b"}]})j") ==
+      Strings{"12:00:01 -- history with bob (2 messages):",
+              "12:00:01 -- 2026-11-22 12:00:01 alice -> bob: a",
+              "12:00:01 -- 2026-11-22 12:00:01 bob -> alice: b",
+              "12:00:01 -- older messages: /history bob 2 before k1-5"});
+  CHECK(
+      AnswerTo(
+          "/history #dev 1",
+          R"j({"type":"reply","cmd":"history","ok":true,"text":"1 message in #dev","room":"dev","more":true,"messages":[{"id":"k1-5","from":"bob","to":"#dev","room":"dev","ts":1795348801000,"text":"a"}]})j") ==
+      Strings{
+          "12:00:01 -- history of #dev (1 messages):", "12:00:01 -- 2026-11-22 12:00:01 <bob> a",
+          "12:00:01 -- older messages: /history #dev 1 before k1-5"});
+  // The last page: no offer.
+  CHECK(
+      AnswerTo(
+          "/history bob 2",
+          R"j({"type":"reply","cmd":"history","ok":true,"text":"1 messages with bob","more":false,"messages":[{"id":"k1-5","from":"alice","to":"bob","ts":1795348801000,"text":"a"}]})j")
+          .size() == 2);
 }
