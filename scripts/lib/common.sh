@@ -9,7 +9,8 @@ IMCHAT_BUILD_PACKAGES=(build-essential cmake pkg-config libpaho-mqttpp-dev libpa
   mosquitto-dev libmosquitto-dev nlohmann-json3-dev libsqlite3-dev libssl-dev libedit-dev libboost-dev)
 IMCHAT_RUN_PACKAGES=(mosquitto mosquitto-clients libmosquitto1 libpaho-mqttpp3-1 libpaho-mqtt1.3 libsqlite3-0
   libedit2 openssl)
-IMCHAT_TEST_PACKAGES=(catch2 python3 python3-paho-mqtt sqlite3 docker-compose tmux clang libclang-rt-14-dev faketime)
+IMCHAT_TEST_PACKAGES=(catch2 python3 python3-paho-mqtt sqlite3 docker-compose tmux clang libclang-rt-14-dev faketime
+  chromium chromium-driver python3-selenium)
 
 imchat_say() { printf 'imchat: %s\n' "$*" >&2; }
 imchat_die() { printf 'imchat: error: %s\n' "$*" >&2; exit 1; }
