@@ -107,7 +107,9 @@ return Array.from(box.querySelectorAll('div.msg')).map(m => {
 JS_CONVS = """
 return Array.from(document.querySelectorAll('#conversations li.conv')).map(li => {
   const u = li.querySelector('.unread');
-  const shown = u && u.offsetParent !== null && getComputedStyle(u).visibility !== 'hidden';
+  // Its own styles only: on a phone the whole sidebar may be folded away.
+  const st = u ? getComputedStyle(u) : null;
+  const shown = u && !u.hidden && st.display !== 'none' && st.visibility !== 'hidden';
   return {conv: li.dataset.conv, member: li.dataset.member || null,
           current: li.getAttribute('aria-current'),
           name: li.querySelector('.conv-name') ? li.querySelector('.conv-name').textContent : null,
@@ -162,7 +164,9 @@ class Browser:
                 return predicate()
             except Exception as e:  # stale elements while the app re-renders
                 if type(e).__name__ in ("StaleElementReferenceException",
-                                        "NoSuchElementException", "JavascriptException"):
+                                        "NoSuchElementException", "JavascriptException",
+                                        "ElementClickInterceptedException",
+                                        "ElementNotInteractableException"):
                     return None
                 raise
         try:
@@ -190,6 +194,29 @@ class Browser:
 
     def wait_visible(self, css, timeout=WAIT):
         return self.wait(lambda: self.visible(css), f"{css} to be visible", timeout)
+
+    def click(self, element):
+        """Clicks element as a user would. When it is hidden (a narrow screen folds the
+        sidebar away), first presses the visible button whose aria-controls names one of its
+        ancestors and that is not expanded (the accessible disclosure pattern)."""
+        if not element.is_displayed():
+            opener = self.js("""
+              for (let e = arguments[0]; e; e = e.parentElement) {
+                if (!e.id) continue;
+                for (const b of document.querySelectorAll('[aria-controls]')) {
+                  if (b.getAttribute('aria-controls').split(/\\s+/).includes(e.id) &&
+                      b.getAttribute('aria-expanded') !== 'true' && b.offsetParent !== null)
+                    return b;
+                }
+              }
+              return null;""", element)
+            if opener is None:
+                return False
+            opener.click()
+            if not element.is_displayed():
+                return False
+        element.click()
+        return True
 
     def text_of(self, css):
         return self.js("const e = document.querySelector(arguments[0]);"
@@ -258,13 +285,11 @@ class Browser:
 
         def click():
             if self.find(sel):
-                self.find(sel)[0].click()
-                return True
+                return self.click(self.find(sel)[0])
             if conv_id.startswith("@"):
                 contact = self.find(f'#address-book li.contact[data-user="{conv_id[1:]}"]')
-                if contact and contact[0].is_displayed():
-                    contact[0].click()
-                    return True
+                if contact:
+                    return self.click(contact[0])
             return False
         self.wait(click, f"a sidebar entry for {conv_id} to click", timeout)
         self.wait(lambda: self.js("const m = document.querySelector('#messages');"
