@@ -1,0 +1,154 @@
+// One MQTT 5 session over the gateway's WebSocket (/mqtt): login, the subscriptions in the
+// order topics.md asks for (rooms before the inbox, whose subscription starts the replays),
+// the optional carbons filter, and reconnecting with exponential backoff. The password lives
+// only in this object's memory (MQTT.js's options), never in storage.
+import mqtt from 'mqtt';
+import { workerTimer } from './worker_timer.js';
+
+// CONNACK reason codes (MQTT 5) that mean "this name/password is not accepted".
+const REFUSED = new Set([0x86, 0x87, 0x8c]);
+export const REFUSAL_TEXT =
+  'wrong name or password, or the name is locked for a while after 3 failed tries';
+
+export function brokerUrl(loc = window.location) {
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/mqtt`;
+}
+
+function randomId() {
+  const a = new Uint8Array(6);
+  crypto.getRandomValues(a);
+  return Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class Connection {
+  // handlers: onState(state), onReady(firstTime), onMessage(topic, text, props, retained),
+  // onRefused(text, everConnected), onUnreachable(text)
+  constructor(user, password, handlers, url = brokerUrl()) {
+    this.user = user;
+    this.handlers = handlers;
+    this.connected = false;
+    this.ready = false;
+    this.everReady = false;
+    this.ended = false;
+    this.carbons = null; // null = unknown, true/false after the SUBACK
+    this.backoff = 1000;
+    this.retryTimer = null;
+    this.client = mqtt.connect(url, {
+      protocolVersion: 5,
+      username: user,
+      password,
+      clientId: `web-${user}-${randomId()}`.slice(0, 64),
+      clean: true,
+      keepalive: 30,
+      connectTimeout: 10000,
+      reconnectPeriod: 0, // reconnects are ours: backoff, and none after a refusal
+      resubscribe: false, // subscriptions are redone in order on every connect
+      queueQoSZero: false,
+      timerVariant: workerTimer,
+      wsOptions: { protocol: 'mqtt' },
+    });
+    this.client.on('connect', () => this._connected());
+    this.client.on('message', (topic, payload, packet) => this._message(topic, payload, packet));
+    this.client.on('error', (err) => this._error(err));
+    this.client.on('close', () => this._closed());
+    this.handlers.onState('connecting');
+  }
+
+  _connected() {
+    this.connected = true;
+    this.backoff = 1000;
+    const me = this.user;
+    const base = [`im/svc/${me}`, 'im/all/+', 'im/presence/+', 'im/online', 'im/room/+/+',
+      'im/roominfo/+'];
+    this.client.subscribe(base, { qos: 1 }, (err) => {
+      if (err) return; // the connection went away; the next connect starts over
+      // Carbons: DMs this user sent from other devices. A server without them refuses
+      // the filter (SUBACK 0x87) and we go on without.
+      this.client.subscribe(`im/user/+/${me}`, { qos: 1 }, (err2, granted) => {
+        this.carbons = !err2 && !!granted && granted.every((g) => g.qos < 0x80);
+        this.client.subscribe(`im/user/${me}/+`, { qos: 1 }, (err3) => {
+          if (err3) return;
+          this.ready = true;
+          const first = !this.everReady;
+          this.everReady = true;
+          this.handlers.onState('online');
+          this.handlers.onReady(first);
+        });
+      });
+    });
+  }
+
+  _message(topic, payload, packet) {
+    const props = {};
+    const up = packet.properties && packet.properties.userProperties;
+    if (up) {
+      for (const [k, v] of Object.entries(up)) props[k] = Array.isArray(v) ? v[v.length - 1] : v;
+    }
+    let text;
+    try {
+      text = new TextDecoder('utf-8', { fatal: false }).decode(payload);
+    } catch {
+      text = '';
+    }
+    this.handlers.onMessage(topic, text, props, !!packet.retain);
+  }
+
+  _error(err) {
+    const code = err && (err.code ?? err.reasonCode);
+    if (REFUSED.has(code)) {
+      this.ended = true;
+      this.client.end(true);
+      this.handlers.onRefused(REFUSAL_TEXT, this.everReady);
+    }
+  }
+
+  _closed() {
+    const wasReady = this.ready;
+    this.connected = false;
+    this.ready = false;
+    if (this.ended) {
+      this.handlers.onState('offline');
+      return;
+    }
+    if (!this.everReady && !wasReady && this.handlers.onUnreachable && this.backoff === 1000) {
+      this.handlers.onUnreachable(`cannot reach the chat server at ${brokerUrl()}; retrying`);
+    }
+    this.handlers.onState('connecting');
+    this._scheduleRetry();
+  }
+
+  _scheduleRetry() {
+    if (this.retryTimer || this.ended) return;
+    // Exponential backoff with jitter: 1 s, 2 s, 4 s ... at most 30 s.
+    const delay = this.backoff * (0.75 + Math.random() * 0.5);
+    this.backoff = Math.min(this.backoff * 2, 30000);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.ended && !this.client.connected) this.client.reconnect();
+    }, delay);
+  }
+
+  // Reconnects at once (the browser came back online, the user asked).
+  retryNow() {
+    if (this.ended || this.client.connected) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.backoff = 1000;
+    this.client.reconnect();
+  }
+
+  // Publishes at QoS 1; resolves with the PUBACK, rejects with the reason code on a refusal.
+  publish(topic, text, ref) {
+    return new Promise((resolve, reject) => {
+      const opts = { qos: 1 };
+      if (ref) opts.properties = { userProperties: { ref } };
+      this.client.publish(topic, text, opts, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  end() {
+    this.ended = true;
+    clearTimeout(this.retryTimer);
+    this.client.end(false);
+  }
+}
