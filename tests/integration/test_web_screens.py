@@ -18,8 +18,8 @@ class WebScreens(webtest.WebTest):
         bob.open_conv("#design")
         bob.send("Here is the room for the web client's design.")
         alice.send("Looks good on a phone too. See https://example.org/spec")
-        bob.send("Ship it \U0001F680")
-        alice.wait_msg("Ship it \U0001F680", sender="bob")
+        bob.send("Ship it!")
+        alice.wait_msg("Ship it!", sender="bob")
         bob.open_conv("@alice")
         bob.send("lunch later?")
         alice.wait(lambda: (alice.conv("@bob") or {}).get("unread") == "1", "@bob unread 1")
@@ -43,6 +43,10 @@ class WebScreens(webtest.WebTest):
         alice = self.logged_in("alice")
         bob = self.logged_in("bob", size="phone")
         self.scene(alice, bob)
+        # One separator per day: the history edge must not repeat today's.
+        seps = alice.js("return Array.from(document.querySelectorAll('#messages div.day-sep'))"
+                        ".map(e => e.textContent.trim());")
+        self.assertEqual(len(seps), len(set(seps)), f"repeated day separators: {seps}")
         for b, size in ((alice, "desktop"), (bob, "phone")):
             width = webtest.SIZES[size][0]
             self.assertEqual(b.js("return innerWidth;"), width)

@@ -83,6 +83,17 @@ def now_ms():
     return int(time.time() * 1000)
 
 
+def holds(predicate, seconds):
+    """True if predicate() holds at every poll for `seconds` (proving that something does
+    not happen needs a window); False as soon as it does not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not predicate():
+            return False
+        time.sleep(0.1)
+    return bool(predicate())
+
+
 def safe_name(text):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:120]
 
@@ -175,14 +186,7 @@ class Browser:
             raise AssertionError(f"{e}\n{self.describe()}") from None
 
     def stays(self, predicate, seconds):
-        """True if predicate() holds at every poll for `seconds` (proving that something does
-        not happen needs a window)."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if not predicate():
-                return False
-            time.sleep(0.1)
-        return True
+        return holds(predicate, seconds)
 
     def find(self, css):
         from selenium.webdriver.common.by import By
