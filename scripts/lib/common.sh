@@ -11,6 +11,12 @@ IMCHAT_RUN_PACKAGES=(mosquitto mosquitto-clients libmosquitto1 libpaho-mqttpp3-1
   libedit2 openssl)
 IMCHAT_TEST_PACKAGES=(catch2 python3 python3-paho-mqtt sqlite3 docker-compose tmux clang libclang-rt-14-dev faketime
   chromium chromium-driver python3-selenium)
+# The web client (web/) is bundled with npm. A node that brings its own npm (nodesource) is
+# used as it is; Debian's nodejs + npm only when there is no npm at all. Checkouts without
+# web/ (the container's build stage) need neither.
+if [ -d "${IMCHAT_ROOT}/web" ] && ! command -v npm >/dev/null 2>&1; then
+  IMCHAT_BUILD_PACKAGES+=(nodejs npm)
+fi
 
 imchat_say() { printf 'imchat: %s\n' "$*" >&2; }
 imchat_die() { printf 'imchat: error: %s\n' "$*" >&2; exit 1; }

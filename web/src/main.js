@@ -151,9 +151,11 @@ function wireLogin() {
     } catch { /* storage may be off */ }
     $('login-password').value = '';
     if (conn) conn.end();
+    performance.mark('imchat-login-submit');
     startChat(name, password);
   });
   showLogin('');
+  performance.mark('imchat-login-form');
 }
 
 function wireApp() {
@@ -168,6 +170,7 @@ function wireApp() {
   const autosize = () => {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+    input.classList.toggle('tall', input.scrollHeight > 160);
   };
   input.addEventListener('input', autosize);
   input.addEventListener('keydown', (e) => {

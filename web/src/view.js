@@ -140,6 +140,7 @@ export class MessageView {
   }
 
   _trimTop() {
+    if (this.end - this.start <= MAX_NODES) return;
     while (this.end - this.start > MAX_NODES) {
       const msg = this.conv.messages[this.start++];
       const node = this.nodes.get(msg);
@@ -150,6 +151,8 @@ export class MessageView {
         if (prev && prev.classList.contains('day-sep')) prev.remove();
       }
     }
+    const edge = this.el.querySelector('.history-edge');
+    if (edge) edge.remove();
     const first = this.el.firstElementChild;
     if (first && !first.classList.contains('day-sep') && this.start < this.end) {
       this.el.prepend(this._daySep(this.conv.messages[this.start].ts));
