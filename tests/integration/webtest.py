@@ -39,7 +39,7 @@ from imtest import PASSWORDS, wait_for
 GATEWAY = os.path.join(imtest.BUILD_DIR, "gateway", "imchat-gateway")
 ARTIFACTS = os.path.join(imtest.BUILD_DIR, "test-artifacts", "web")
 SIZES = {"desktop": (1280, 800), "phone": (360, 740)}
-WAIT = 10.0  # seconds: a browser on a loaded 2-core machine is slow, a missing element is not
+WAIT = 20.0  # seconds: a browser on a loaded 2-core machine is slow, a missing element is not
 
 # Chromium asks for /favicon.ico by itself; a missing one is a console error that would fail
 # every test. The page-load test (test_web_screens) checks it on its own.
