@@ -350,6 +350,10 @@ class Browser:
         os.makedirs(ARTIFACTS, exist_ok=True)
         path = os.path.join(ARTIFACTS, safe_name(name) + ".png")
         self.driver.save_screenshot(path)
+        # The console so far goes beside it: a picture of a broken page should say why.
+        with open(os.path.join(ARTIFACTS, safe_name(name) + ".console.log"), "w") as f:
+            for entry in self.read_console():
+                f.write(f"{entry.get('level')} {entry.get('message')}\n")
         return path
 
     def dump(self, prefix):
