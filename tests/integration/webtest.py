@@ -254,7 +254,10 @@ class Browser:
             field = self.wait_visible(css)
             field.clear()
             field.send_keys(value)
-        self.wait_visible("#login-submit").click()
+        # The button is enabled once the app's script runs (and again after a refusal).
+        self.wait(lambda: self.visible("#login-submit") and
+                  self.visible("#login-submit").is_enabled() and self.visible("#login-submit"),
+                  "#login-submit to be enabled").click()
         if not expect_ok:
             return self.wait(lambda: (self.visible("#login-error") and
                                       self.text_of("#login-error").strip()),
