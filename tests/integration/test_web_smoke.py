@@ -178,6 +178,13 @@ class WebSmokeTest(imtest.StackTest):
         stored = b.execute_script(
             "return JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie")
         self.assertNotIn("not-her-password", stored)
+        # The right password then works, with one chat (nothing left of the refused one).
+        self.find(b, "#login-password").send_keys(PASSWORDS["alice"])
+        self.find(b, "#login-submit").click()
+        self.logged_in(b, "alice")
+        self.wait("the address book", lambda: len(self.finds(b, "#address-book li.contact")) == len(PASSWORDS))
+        self.assertEqual([li.get_attribute("data-conv") for li in self.finds(b, "#conversations li.conv")], ["all"])
+        self.assertEqual(self.find(b, "#login-error").text, "")
 
     def test_two_browsers_chat_on_everyone_and_in_a_dm(self):
         alice, bob = self.browser(), self.browser()
@@ -236,8 +243,28 @@ class WebSmokeTest(imtest.StackTest):
         self.assertEqual(len(self.finds(bob, "#messages .day-sep")), 1, "one day, one separator")
 
         self.assertEqual(self.csp_violations(alice) + self.csp_violations(bob), [])
+        # The keepalive runs on the worker timer (not throttled in a background tab).
+        workers = alice.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => n.endsWith('/timer-worker.js')).length")
+        self.assertEqual(workers, 1, "timer-worker.js was not loaded")
+
+        # A room made from the composer: topic, a member joining, a message each way.
+        self.send(alice, "/create dev")
+        self.wait("#dev open", lambda: self.find(alice, "#messages").get_attribute("data-conv") == "#dev")
+        self.send(alice, "/topic dev shipping the web client")
+        self.wait("the topic", lambda: self.find(alice, "#room-topic").text == "shipping the web client")
+        self.send(bob, "/join dev")
+        self.wait("bob in #dev", lambda: self.find(bob, "#messages").get_attribute("data-conv") == "#dev")
+        self.send(bob, "the build is green")
+        self.wait("alice gets bob's room line", lambda: self.message(alice, "the build is green") is not None)
+        self.send(alice, "great, merging")
+        self.wait("bob gets alice's room line", lambda: self.message(bob, "great, merging") is not None)
 
         # Screenshots for people: desktop and a 360 px phone.
+        self.send(bob, "/msg alice screenshot time")
+        self.wait("alice's unread DM", lambda: self.find(self.conv(alice, "@bob"), ".unread").text == "1")
+        self.screenshot(alice, "desktop-room.png")
         self.conv(alice, "all").click()
         self.wait("everyone open", lambda: self.find(alice, "#messages").get_attribute("data-conv") == "all")
         self.screenshot(alice, "desktop-everyone.png")

@@ -31,16 +31,27 @@ export class Chat {
     this.refCounter = 0;
     this.refPrefix = `w${Math.random().toString(36).slice(2, 8)}`;
     this.mention = new RegExp(`(^|[^A-Za-z0-9_.-])@?${escapeRe(me)}(?![A-Za-z0-9_-])`, 'i');
+    this.abort = new AbortController(); // ends every listener of this chat (dispose)
+    const signal = this.abort.signal;
     this.view = new MessageView(ui.messages, {
+      signal,
       displayName: (u) => neutralise(this.users.get(u)?.display || ''),
       needOlder: (conv) => this.loadOlder(conv),
     });
-    this.sidebar = new Sidebar(ui.conversations, ui.addressBook, { open: (k) => this.open(k) });
+    this.sidebar = new Sidebar(ui.conversations, ui.addressBook, { open: (k) => this.open(k), signal });
     this.conv('all');
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden) this.markRead(this.conv(this.current));
-    });
-    window.addEventListener('focus', () => this.markRead(this.conv(this.current)));
+    }, { signal });
+    window.addEventListener('focus', () => this.markRead(this.conv(this.current)), { signal });
+  }
+
+  // After a refused login: this chat's listeners go, the lists are emptied.
+  dispose() {
+    this.abort.abort();
+    this.ui.conversations.replaceChildren();
+    this.ui.addressBook.replaceChildren();
+    this.ui.messages.replaceChildren();
   }
 
   // --- conversations
@@ -82,6 +93,7 @@ export class Chat {
     this.sidebarQueued = true;
     requestAnimationFrame(() => {
       this.sidebarQueued = false;
+      if (this.abort.signal.aborted) return;
       this.sidebar.renderConversations(this.sortedConvs(), this.current);
       let total = 0;
       for (const c of this.convs.values()) total += c.unread;
@@ -94,6 +106,7 @@ export class Chat {
     this.contactsQueued = true;
     setTimeout(() => {
       this.contactsQueued = false;
+      if (this.abort.signal.aborted) return;
       const list = [...this.users.values()].sort((a, b) => (a.user < b.user ? -1 : 1));
       this.sidebar.renderContacts(list, this.me);
     }, 50);

@@ -25,8 +25,10 @@ export function dayLabel(ts) {
   return dayFmt.format(new Date(ts));
 }
 
+// toLocaleString() builds a new formatter per call (slow for hundreds of messages).
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
 export function fullTime(ts) {
-  return new Date(ts).toLocaleString();
+  return fullFmt.format(new Date(ts));
 }
 
 // "online", "last seen 5 min ago", "last seen Mar 3, 14:02", "never seen".

@@ -119,11 +119,15 @@ function startChat(name, password) {
     onRefused: (text, everConnected) => {
       const why = everConnected ? `the server refused the login again: ${text}` : text;
       conn = null;
+      if (chat) chat.dispose();
       chat = null;
       showLogin(why);
     },
     onUnreachable: (text) => {
-      if ($('app').hidden) $('login-error').textContent = text;
+      if ($('app').hidden) {
+        $('login-error').textContent = text;
+        $('login-submit').disabled = false; // they may try again, with other details too
+      }
     },
   });
   chat.conn = conn;
@@ -151,6 +155,7 @@ function wireLogin() {
     } catch { /* storage may be off */ }
     $('login-password').value = '';
     if (conn) conn.end();
+    if (chat) chat.dispose();
     performance.mark('imchat-login-submit');
     startChat(name, password);
   });
@@ -204,6 +209,13 @@ function wireApp() {
     const next = keys[(i + (e.key === 'ArrowUp' ? keys.length - 1 : 1)) % keys.length];
     e.preventDefault();
     chat.open(next);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && document.body.classList.contains('show-sidebar')) {
+      document.body.classList.remove('show-sidebar');
+      $('toggle-sidebar').setAttribute('aria-expanded', 'false');
+      $('toggle-sidebar').focus();
+    }
   });
   window.addEventListener('online', () => conn && conn.retryNow());
 }

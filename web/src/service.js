@@ -13,6 +13,9 @@ export function handleService(chat, j) {
     case 'reply':
       return reply(chat, j, takePending(chat, j.cmd));
     case 'welcome':
+      // Once per page: a reconnect's welcome would repeat it in the middle of the chat.
+      if (chat.welcomed) return undefined;
+      chat.welcomed = true;
       return chat.say(j.text || 'Welcome!', 'service', 'all');
     case 'status':
       return status(chat, j);

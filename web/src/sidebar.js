@@ -4,7 +4,7 @@ import { lastSeen } from './format.js';
 import { neutralise, textEl } from './text.js';
 
 export class Sidebar {
-  // hooks: open(key)
+  // hooks: open(key), signal (an AbortSignal that removes the listeners)
   constructor(convList, bookList, hooks) {
     this.convList = convList;
     this.bookList = bookList;
@@ -14,11 +14,11 @@ export class Sidebar {
     convList.addEventListener('click', (e) => {
       const li = e.target.closest('li.conv');
       if (li) hooks.open(li.dataset.conv);
-    });
+    }, { signal: hooks.signal });
     bookList.addEventListener('click', (e) => {
       const li = e.target.closest('li.contact');
       if (li) hooks.open(`@${li.dataset.user}`);
-    });
+    }, { signal: hooks.signal });
   }
 
   // convs: Conversation list in display order; current: open key.

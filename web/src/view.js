@@ -22,7 +22,7 @@ export class MessageView {
     this.start = 0;
     this.end = 0;
     this.nodes = new Map(); // msg -> element, only for the rendered window
-    this.el.addEventListener('scroll', () => this._onScroll(), { passive: true });
+    this.el.addEventListener('scroll', () => this._onScroll(), { passive: true, signal: hooks.signal });
   }
 
   show(conv) {
