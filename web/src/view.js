@@ -162,6 +162,9 @@ export class MessageView {
   _render(anchor) {
     const conv = this.conv;
     const frag = document.createDocumentFragment();
+    // Nodes of messages still in the window are moved, not rebuilt: a window move of 100
+    // then creates 100 nodes, not 300.
+    const old = this.nodes;
     this.nodes = new Map();
     if (this.start === 0 && conv.historyLoaded) {
       const top = document.createElement('div');
@@ -177,7 +180,9 @@ export class MessageView {
         frag.append(this._daySep(msg.ts));
         lastDay = day;
       }
-      frag.append(this._node(msg));
+      const node = old.get(msg);
+      if (node) this.nodes.set(msg, node);
+      frag.append(node || this._node(msg));
     }
     this.el.replaceChildren(frag);
     if (anchor) {
