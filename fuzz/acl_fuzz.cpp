@@ -53,6 +53,7 @@ bool MayPublish(const imchat::Actor& who, const imchat::ParsedTopic& t, bool ret
     case TopicKind::kUserToFrom:
       return !retain && t.second == who.name;
     case TopicKind::kCmd:
+    case TopicKind::kFileUp:
       return !retain && t.first == who.name;
     default:
       return false;
@@ -72,6 +73,7 @@ bool MayRead(const imchat::Actor& who, const imchat::ParsedTopic& t,
       return true;
     case TopicKind::kUserToFrom:
     case TopicKind::kSvc:
+    case TopicKind::kFileDown:
       return t.first == who.name;
     default:
       return false;

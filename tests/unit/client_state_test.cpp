@@ -11,7 +11,7 @@ using imchat::client::SubscriptionsFor;
 TEST_CASE("client state: subscriptions, inbox last", "[unit]") {
   CHECK(SubscriptionsFor("alice") == Strings{"im/svc/alice", "im/all/+", "im/presence/+",
                                              "im/online", "im/room/+/+", "im/roominfo/+",
-                                             "im/user/alice/+"});
+                                             "im/down/alice/#", "im/user/alice/+"});
 }
 
 TEST_CASE("client state: input to publishes and local lines", "[unit]") {
