@@ -301,8 +301,26 @@ bool FileTransfers::OnMessage(const Incoming& m, std::int64_t now_ms, Action* ou
     out->lines.push_back(Err(j.value("text", ""), now_ms));
   } else if (type == "reply" && cmd == "files" && pending_list_) {
     pending_list_ = false;
-    out->lines.push_back(j.value("ok", false) ? Info(j.value("text", ""), now_ms)
-                                              : Err(j.value("text", ""), now_ms));
+    const json files = j.value("files", json::array());
+    if (!j.value("ok", false) || !files.is_array() || files.empty()) {
+      out->lines.push_back(j.value("ok", false) ? Info(j.value("text", ""), now_ms)
+                                                : Err(j.value("text", ""), now_ms));
+      return true;
+    }
+    // One line per file (a line never holds a newline): short id, name, size, who, where.
+    out->lines.push_back(Info("recent files (/get <id> [dir]):", now_ms));
+    for (const json& f : files) {
+      if (!f.is_object()) continue;
+      const std::string id = f.value("file", "");
+      if (IsFileId(id) && std::find(seen_.begin(), seen_.end(), id) == seen_.end()) {
+        seen_.push_back(id);
+      }
+      const std::string to = f.value("to", "");
+      out->lines.push_back(Info("  " + id.substr(0, 8) + "  " + f.value("name", "") + " (" +
+                                    HumanSize(f.value("size", std::int64_t{0})) + ") from " +
+                                    f.value("from", "") + " to " + (to == "@" + me_ ? "you" : to),
+                                now_ms));
+    }
   } else {
     return false;
   }

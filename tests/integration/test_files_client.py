@@ -54,7 +54,8 @@ class FilesInTheClient(imtest.StackTest):
             self.assertEqual(f.read(), b"mine")
         self.assertEqual(sorted(os.listdir(into)), ["holiday photo (1).jpg", "holiday photo.jpg"])
         bob.send("/files")
-        bob.expect_line(r"^\s*" + file_id[:8] + r"  holiday photo\.jpg \(327\.7 kB\) from alice")
+        bob.expect_line(r"-- recent files \(/get <id> \[dir\]\):$")
+        bob.expect_line(r"--   " + file_id[:8] + r"  holiday photo\.jpg \(327\.7 kB\) from alice to you$")
         bob.send("/get 0123456789abcdef0123456789abcdef " + into)
         bob.expect_line(r"-- error: no such file: 0123456789abcdef0123456789abcdef$")
         for c in (alice, bob):
