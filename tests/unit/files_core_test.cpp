@@ -1,6 +1,8 @@
 // Files in the core: chunk topics, ids, the ACL rows of kFileUp/kFileDown,
 // names shown and written, and the file message text.
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 #include "acl.h"
 #include "file_names.h"
@@ -30,12 +32,12 @@ TEST_CASE("file chunk topics parse and build", "[files]") {
   REQUIRE(down);
   CHECK(down->kind == imchat::TopicKind::kFileDown);
   // Leading zeros, signs, huge offsets, short/upper-case ids, extra levels, bad names.
-  for (const std::string bad :
-       {"im/up/alice/" + kId + "/01", "im/up/alice/" + kId + "/-1",
-        "im/up/alice/" + kId + "/9007199254740992", "im/up/alice/" + kId.substr(1) + "/0",
-        "im/up/alice/0123456789ABCDEF0123456789abcdef/0", "im/up/alice/" + kId + "/0/x",
-        "im/up/alice/" + kId, "im/up/a+b/" + kId + "/0", "im/side/alice/" + kId + "/0",
-        "im/up/alice/" + kId + "/"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "im/up/alice/" + kId + "/01", "im/up/alice/" + kId + "/-1",
+           "im/up/alice/" + kId + "/9007199254740992", "im/up/alice/" + kId.substr(1) + "/0",
+           std::string("im/up/alice/0123456789ABCDEF0123456789abcdef/0"),
+           "im/up/alice/" + kId + "/0/x", "im/up/alice/" + kId, "im/up/a+b/" + kId + "/0",
+           "im/side/alice/" + kId + "/0", "im/up/alice/" + kId + "/"}) {
     INFO(bad);
     CHECK_FALSE(ParseFileChunkTopic(bad));
   }
