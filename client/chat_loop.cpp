@@ -60,7 +60,8 @@ ChatLoop::ChatLoop(std::unique_ptr<Session> session, std::unique_ptr<Console> co
       state_(state),
       signal_fd_(signal_fd),
       fetch_users_(fetch_users),
-      initial_refused_(std::move(refused)) {}
+      initial_refused_(std::move(refused)),
+      transfers_(state.me()) {}
 
 void ChatLoop::Show(const Line& line) {
   RenderOptions options;
@@ -132,6 +133,10 @@ int ChatLoop::Run() {
       if (quitting_) break;  // nothing to wait for without a connection
       if (!TryReconnect()) break;
     }
+    // A transfer that still moves keeps the end of stdin waiting.
+    if (quitting_ && transfers_.busy()) {
+      drain_until_ = std::max(drain_until_, transfer_activity_ + kDrainLimit);
+    }
     if (quitting_ && (Drained() || now >= drain_until_)) break;
   }
   ReportUnconfirmed();
@@ -150,7 +155,7 @@ int ChatLoop::PollTimeoutMs() const {
 }
 
 bool ChatLoop::Drained() const {
-  if (!inflight_.empty() || !queued_.empty()) return false;
+  if (!inflight_.empty() || !queued_.empty() || transfers_.busy()) return false;
   // At the end of stdin a script still gets the welcome and the offline
   // messages (the hint line follows them) and the answers to what it sent.
   if (wait_replies_ && connected_ && (!hint_shown_ || state_.AwaitingReplies() > 0)) return false;
@@ -180,11 +185,19 @@ void ChatLoop::ReportUnconfirmed() {
 }
 
 void ChatLoop::NotConfirmed(const Outgoing& out) {
+  if (IsTransferTraffic(out)) return;  // the transfer resumes from the service's offset
   Info("not confirmed by the server (connection lost): " + Snippet(out.payload) +
        "; it may not have been sent");
 }
 
 void ChatLoop::HandleInput(const std::string& text) {
+  if (FileTransfers::Handles(text)) {
+    transfer_activity_ = Clock::now();
+    Action action = transfers_.Input(text, NowMs());
+    for (const auto& line : action.lines) Show(line);
+    for (const auto& out : action.publish) Send(out);
+    return;
+  }
   Action action = state_.OnInput(ParseInput(text), NowMs());
   for (const auto& line : action.lines) Show(line);
   for (const auto& out : action.publish) Send(out);
@@ -196,6 +209,7 @@ void ChatLoop::HandleInput(const std::string& text) {
 }
 
 void ChatLoop::Send(const Outgoing& out) {
+  if (!connected_ && IsTransferTraffic(out)) return;  // Resume() starts again after reconnecting
   if (connected_) {
     queued_.push_back(out);
     Pump();
@@ -227,6 +241,13 @@ void ChatLoop::HandleEvents() {
   for (auto& event : session_->TakeEvents()) {
     switch (event.kind) {
       case SessionEvent::Kind::kMessage: {
+        Action files;
+        if (transfers_.OnMessage(event.message, NowMs(), &files)) {
+          transfer_activity_ = Clock::now();
+          for (const auto& line : files.lines) Show(line);
+          for (const auto& out : files.publish) Send(out);
+          break;
+        }
         bool service = event.message.topic == SvcTopic(state_.me());
         for (const auto& line : state_.OnMessage(event.message, NowMs())) {
           Show(line);
@@ -292,8 +313,9 @@ void ChatLoop::OnLost(const std::string& cause) {
   for (const auto& [tag, out] : inflight_) NotConfirmed(out);
   inflight_.clear();
   // Queued messages never reached Paho: safe to send after reconnecting.
-  held_.insert(held_.begin(), std::make_move_iterator(queued_.begin()),
-               std::make_move_iterator(queued_.end()));
+  for (auto& out : queued_) {
+    if (!IsTransferTraffic(out)) held_.push_back(std::move(out));
+  }
   queued_.clear();
 }
 
@@ -308,6 +330,7 @@ bool ChatLoop::TryReconnect() {
       std::deque<Outgoing> held;
       held.swap(held_);
       for (const auto& out : held) Send(out);
+      for (const auto& out : transfers_.Resume()) Send(out);
       return true;
     }
     case ConnectResult::Kind::kRefused:

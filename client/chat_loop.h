@@ -17,6 +17,7 @@
 
 #include "chat_state.h"
 #include "console.h"
+#include "file_transfers.h"
 #include "session.h"
 
 namespace imchat::client {
@@ -65,6 +66,8 @@ class ChatLoop {
   int signal_fd_;
   bool fetch_users_;
   std::vector<std::string> initial_refused_;
+  FileTransfers transfers_;  // /send, /get, /files
+  Clock::time_point transfer_activity_{};
 
   bool connected_ = true;
   std::map<std::uint64_t, Outgoing> inflight_;  // handed to Paho, no PUBACK yet

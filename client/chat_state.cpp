@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <random>
 
+#include "file_topics.h"
 #include "limits.h"
 #include "names.h"
 #include "reply_format.h"
@@ -89,12 +90,13 @@ std::string RandomRefPrefix() {
 }  // namespace
 
 std::vector<std::string> SubscriptionsFor(const std::string& me) {
-  return {SvcTopic(me), kAllFilter,      kPresenceFilter,  kOnlineTopic,
-          kRoomsFilter, kRoomInfoFilter, CarbonFilter(me), InboxFilter(me)};
+  return {SvcTopic(me),    kAllFilter,          kPresenceFilter,  kOnlineTopic,   kRoomsFilter,
+          kRoomInfoFilter, DownloadsFilter(me), CarbonFilter(me), InboxFilter(me)};
 }
 
 bool IsOptionalSubscription(const std::string& filter) {
-  return filter == kRoomsFilter || filter == kRoomInfoFilter;
+  // A server without files refuses the downloads filter; chat still works.
+  return filter == kRoomsFilter || filter == kRoomInfoFilter || filter.rfind("im/down/", 0) == 0;
 }
 
 std::string RefusedSubscriptionsText(const std::vector<std::string>& refused) {

@@ -37,6 +37,8 @@ struct Outgoing {
   std::string topic;  // im/all, im/user/<to>, im/room/<room>, im/cmd/<me>
   std::string payload;
   std::string ref;  // "" or the ref user property (private and room messages: matches statuses)
+  // Further MQTT 5 user properties (a file message's file, name, mime, size, sha256).
+  std::vector<std::pair<std::string, std::string>> props = {};
 };
 
 // What one line of input leads to.

@@ -184,9 +184,14 @@ ConnectResult Session::Connect(const std::vector<std::string>& filters) {
 bool Session::Publish(const Outgoing& out, std::uint64_t tag) {
   if (!client_->is_connected()) return false;
   auto msg = mqtt::make_message(out.topic, out.payload, 1, false);
-  if (!out.ref.empty()) {
+  if (!out.ref.empty() || !out.props.empty()) {
     mqtt::properties props;
-    props.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string("ref"), out.ref));
+    if (!out.ref.empty()) {
+      props.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string("ref"), out.ref));
+    }
+    for (const auto& [name, value] : out.props) {
+      props.add(mqtt::property(mqtt::property::USER_PROPERTY, name, value));
+    }
     msg->set_properties(std::move(props));
   }
   auto* listener = new PublishListener(*this, tag);

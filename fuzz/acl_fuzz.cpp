@@ -56,6 +56,7 @@ bool MayPublish(const imchat::Actor& who, const imchat::ParsedTopic& t, bool ret
     case TopicKind::kUserToFrom:
       return !retain && t.second == who.name;
     case TopicKind::kCmd:
+    case TopicKind::kFileUp:
       return !retain && t.first == who.name;
     default:
       return false;
@@ -76,6 +77,7 @@ bool MayRead(const imchat::Actor& who, const imchat::ParsedTopic& t,
     case TopicKind::kUserToFrom:
       return t.first == who.name || t.second == who.name;
     case TopicKind::kSvc:
+    case TopicKind::kFileDown:
       return t.first == who.name;
     default:
       return false;

@@ -75,6 +75,15 @@ void CheckParse(std::string_view topic) {
     case imchat::TopicKind::kRoomInfo:
       rebuilt = imchat::RoomInfoTopic(p.first);
       break;
+    case imchat::TopicKind::kFileUp:
+    case imchat::TopicKind::kFileDown: {
+      // The levels after the owner are the daemon's (file_topics.h).
+      const std::string head = imchat::BuildTopic(p.kind, p.first);
+      Check(topic.rfind(head, 0) == 0 && (topic.size() == head.size() || topic[head.size()] == '/'),
+            "file topic without its owner", topic, head);
+      Check(imchat::IsValidUserName(p.first), "bad file topic owner", topic, p.first);
+      return;
+    }
     case imchat::TopicKind::kControl:
       Check(topic.rfind("$CONTROL", 0) == 0, "kControl without $CONTROL", topic, "");
       return;

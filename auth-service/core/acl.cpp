@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "file_topics.h"
 #include "names.h"
 #include "topics.h"
 
@@ -149,6 +150,11 @@ Decision CanPublish(const Actor& who, std::string_view topic, bool retain, const
       return Decision::Deny("'" + Printable(topic) + "' is not an imchat topic");
     default:
       break;
+  }
+  // The levels after im/up/<me> are the daemon's; a publish must be one exact chunk topic.
+  if (t.kind == TopicKind::kFileUp && !ParseFileChunkTopic(topic)) {
+    return Decision::Deny("'" + Printable(topic) +
+                          "' is not an upload chunk topic im/up/<me>/<upload id>/<offset>");
   }
   const PublishRule& rule = shape->publish;
   if (rule.chat && retain) return Decision::Deny("retained chat messages are not allowed");

@@ -28,6 +28,8 @@ enum class TopicKind {
   kRoom,        // im/room/<room>               (a member publishes; broker stamps the sender)
   kRoomFrom,    // im/room/<room>/<sender>
   kRoomInfo,    // im/roominfo/<room>           (retained, service only, members read)
+  kFileUp,      // im/up/<me>/<upload>/<offset> (<me> publishes file chunks, service reads)
+  kFileDown,    // im/down/<me>/<file>/<offset> (service publishes file chunks, only <me> reads)
   kControl,     // $CONTROL/...                 (broker control topics)
   kSys,         // $SYS/...
   kOther,       // anything else, including malformed im/ topics
@@ -121,6 +123,13 @@ inline constexpr TopicShape kTopicShapes[] = {
      3,
      {},
      {true, -1, BlockRule::kNone, -1, 0}},
+    // Files (file_topics.h): the levels after the name are the daemon's to parse.
+    {TopicKind::kFileUp, {"im", "up", kNameLevel, kRestLevels}, 4, {Publisher::kNamedUser, 0, true}, {}},
+    {TopicKind::kFileDown,
+     {"im", "down", kNameLevel, kRestLevels},
+     4,
+     {},
+     {true, 0, BlockRule::kNone, -1}},
     {TopicKind::kControl, {"$CONTROL", kRestLevels}, 2, {}, {}},
     {TopicKind::kSys, {"$SYS", kRestLevels}, 2, {}, {}},
 };

@@ -98,6 +98,11 @@ void ArchiveIntake::HandleBroadcast(const ArchiveRecord& m) {
 
 void ArchiveIntake::HandleCommand(const std::string& user, const std::string& line) {
   idle_.Touch(user);
+  // Over-long lines get ParseCommand's error, as every command does.
+  if (files_ && line.size() <= kMaxCommandBytes && Files::Handles(line)) {
+    files_->Run(user, line);
+    return;
+  }
   Command cmd = ParseCommand(line);
   json reply;
   if (!cmd.error.empty()) {

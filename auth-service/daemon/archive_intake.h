@@ -13,6 +13,7 @@
 
 #include "archive_stream.h"
 #include "command_executor.h"
+#include "files.h"
 #include "idle_watch.h"
 #include "mqtt_link.h"
 #include "offline_queue.h"
@@ -36,6 +37,9 @@ class ArchiveIntake {
         rooms_(rooms),
         commands_(commands) {}
 
+  // The file commands (files.h) go there instead of to the command executor.
+  void set_files(Files* files) { files_ = files; }
+
   // One im/archive payload; a damaged batch keeps the records before the damage.
   void OnBatch(const std::string& batch);
   // A message on im/all/<from>, im/user/<to>/<from> or im/cmd/<user>.
@@ -52,6 +56,7 @@ class ArchiveIntake {
   OfflineQueue& queue_;
   RoomDelivery& rooms_;
   CommandExecutor& commands_;
+  Files* files_ = nullptr;
 };
 
 }  // namespace imchat

@@ -16,6 +16,7 @@
 #include <iterator>
 #include <mutex>
 
+#include "file_topics.h"
 #include "topics.h"
 
 namespace imchat {
@@ -103,7 +104,8 @@ void MosquittoLink::SubscribeAll() {
   // Chat messages and commands arrive batched on the archive stream
   // (archive_stream.h), not on their own topics.
   static const std::vector<std::string> kFilters = {LoginTopic("+"), LogoutTopic("+"),
-                                                    kSessionsTopic, kArchiveTopic};
+                                                    kSessionsTopic, kArchiveTopic,
+                                                    kUploadFilter};
   // Versions before the archive stream subscribed the chat and command topics
   // in this same persistent session; the broker keeps such subscriptions.
   // What they queued still arrives (and is handled, service.cpp); no more after this.

@@ -59,6 +59,16 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       if (!ParseInt(v, 1, 1000000, &o->room_replay_cap)) {
         return Status::Error("--room-replay-cap: '" + v + "' is not a count (1-1000000)");
       }
+    } else if (a == "--file-max-mib" || a == "--file-quota-mib") {
+      int mib = 0;
+      if (!ParseInt(v, 0, 1024 * 1024, &mib)) {
+        return Status::Error(a + ": '" + v + "' is not a number of MiB (0-1048576)");
+      }
+      (a == "--file-max-mib" ? o->file_max_mib : o->file_quota_mib) = mib;
+    } else if (a == "--file-expiry-days") {
+      if (!ParseInt(v, 1, 36500, &o->file_expiry_days)) {
+        return Status::Error("--file-expiry-days: '" + v + "' is not a number of days (1-36500)");
+      }
     } else {
       return Status::Error("unknown option '" + a + "'");
     }

@@ -96,6 +96,10 @@ int RunDaemon(const DaemonOptions& o) {
   so.log_text = o.log_text;
   so.history_limit = o.history_limit;
   so.room_replay_cap = o.room_replay_cap;
+  so.files_dir = o.data_dir + "/files";
+  so.max_file_bytes = o.file_max_mib * 1024 * 1024;
+  so.file_quota_bytes = o.file_quota_mib * 1024 * 1024;
+  so.file_expiry_ms = static_cast<std::int64_t>(o.file_expiry_days) * 86400 * 1000;
   Service service(*store, link, log, NowMs, so);
   service.SetUsers(NamesOf(*users));
   service.on_ready = [&log] { log.Raw("imchat-service: ready"); };

@@ -23,9 +23,13 @@ Service::Service(Store& store, MqttLink& link, ServerLog& log, Clock clock, Serv
       room_delivery_(env_, rooms_, room_store_, inboxes_, blocks_, options.replay_window,
                      options.room_replay_cap),
       commands_(env_, presence_, blocks_, rooms_, room_store_, options.history_limit),
+      files_(env_, rooms_, blocks_,
+             {options.files_dir, options.max_file_bytes, options.file_quota_bytes,
+              options.file_expiry_ms, options.file_disk_reserve_bytes}),
       intake_(env_, options.log_text, idle_, queue_, room_delivery_, commands_),
       events_(env_, presence_, blocks_, idle_, inboxes_, queue_, rooms_, room_delivery_) {
   rooms_.Load();
+  intake_.set_files(&files_);
   // A database that cannot be read is refused by Store::Open; a read failing
   // now is logged and the service starts from what it has.
   auto users = env_.store.Users();
@@ -94,6 +98,9 @@ void Service::OnMessage(const InMessage& m) {
     case TopicKind::kArchive:
       intake_.OnBatch(m.payload);
       return;
+    case TopicKind::kFileUp:
+      files_.OnChunk(m);
+      return;
     case TopicKind::kAllFrom:
     case TopicKind::kUserToFrom:
     case TopicKind::kCmd:
@@ -121,6 +128,7 @@ void Service::Tick() {
     env_.store.SetMetaInt("alive", now);
   }
   idle_.Tick(now, presence_.table());
+  files_.Tick(now);
 }
 
 bool Service::EndBatch() {

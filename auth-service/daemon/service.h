@@ -9,6 +9,7 @@
 //   Rooms              room membership: store, plugin deltas, roominfo (rooms.h)
 //   RoomDelivery       room messages: stored once, `sent`, cursors, the replay
 //   CommandExecutor    the commands' replies (commands.h parses them; RoomCommands)
+//   Files              file uploads and downloads (files.h)
 //   PresencePublisher  im/presence/<user> and the coalesced im/online
 //   IdleWatch          the idle timeout
 //   ServiceOutput      the shapes of what the service publishes
@@ -33,6 +34,7 @@
 #include "archive_intake.h"
 #include "blocks.h"
 #include "command_executor.h"
+#include "files.h"
 #include "idle_watch.h"
 #include "inbox_connections.h"
 #include "mqtt_link.h"
@@ -56,7 +58,10 @@ class Service {
   using Clock = ServiceClock;  // ms since the epoch
   Service(Store& store, MqttLink& link, ServerLog& log, Clock clock, ServiceOptions options);
 
-  void SetUsers(std::set<std::string, std::less<>> users) { commands_.SetUsers(std::move(users)); }
+  void SetUsers(std::set<std::string, std::less<>> users) {
+    files_.SetUsers(users);
+    commands_.SetUsers(std::move(users));
+  }
 
   // The link is up and subscribed: say hello (the answer makes us ready).
   void OnConnected();
@@ -96,6 +101,7 @@ class Service {
   OfflineQueue queue_;
   RoomDelivery room_delivery_;
   CommandExecutor commands_;
+  Files files_;
   ArchiveIntake intake_;
   PluginEvents events_;
   // The connection to the broker and the hello that makes the service ready.

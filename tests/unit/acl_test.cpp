@@ -163,7 +163,10 @@ TEST_CASE("subscribe: granted when the filter can match something readable", "[u
       {"alice", "$CONTROL/imchat/v1", false},
       {"alice", "other/#", false},
       {"alice", "im/all/+/+", false},
-      {"alice", "im/+/+/+/+", false},
+      // Five levels match im/down/<me>/<file>/<offset> since files (a download is alice's to read).
+      {"alice", "im/+/+/+/+", true},
+      {"alice", "im/all/+/+/+", false},
+      {"alice", "im/+/bob/+/+", false},
       {"alice", "im/#/x", false},
       {"alice", "im/a+", false},
       {"alice", "$share/g/im/all/+", true},

@@ -9,9 +9,9 @@ using namespace client_state_test;  // NOLINT(build/namespaces): test helpers
 using imchat::client::SubscriptionsFor;
 
 TEST_CASE("client state: subscriptions, inbox last", "[unit]") {
-  CHECK(SubscriptionsFor("alice") == Strings{"im/svc/alice", "im/all/+", "im/presence/+",
-                                             "im/online", "im/room/+/+", "im/roominfo/+",
-                                             "im/user/+/alice", "im/user/alice/+"});
+  CHECK(SubscriptionsFor("alice") ==
+        Strings{"im/svc/alice", "im/all/+", "im/presence/+", "im/online", "im/room/+/+",
+                "im/roominfo/+", "im/down/alice/#", "im/user/+/alice", "im/user/alice/+"});
 }
 
 TEST_CASE("client state: input to publishes and local lines", "[unit]") {

@@ -1,0 +1,124 @@
+// Files in conversations (topics.md "Files"): the service side of uploads and
+// downloads. Commands on im/cmd/<me> (upload, fetch, fetch-ack, files) are
+// answered on im/svc/<me>; upload chunks arrive on im/up/<me>/<upload>/<offset>
+// and download chunks leave on im/down/<me>/<file>/<offset> (file_topics.h).
+//
+// Uploads: the limits (size, quota, free disk, names) are checked at
+// `upload`, before any byte. Chunks are appended only at the offset the
+// service holds (anything else is refused with the offset to resume from),
+// streamed to tmp/<upload>.part with the SHA-256 updated as they come, and
+// the file becomes visible only when the hash matches (renamed to its
+// content address, row in files.db). The temporary file is the resume
+// point: after a reconnect or a daemon restart, `upload` with the same
+// target, size, hash and name answers with the same upload id and the
+// offset held (the hash of that prefix is recomputed once after a restart).
+//
+// Downloads: at most kFileWindowChunks chunks past the offset the requester
+// confirmed (fetch-ack) are in flight; each is read from disk when sent.
+//
+// Access (checked at every fetch): the uploader, the recipient of a DM, the
+// members of the room now, everyone for `all`. A file someone may not fetch
+// is "no such file", like an unknown id.
+//
+// Implemented in file_commands.cpp (commands) and file_transfer.cpp (chunks).
+#ifndef IMCHAT_DAEMON_FILES_H_
+#define IMCHAT_DAEMON_FILES_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "blocks.h"
+#include "file_store.h"
+#include "mqtt_link.h"
+#include "rooms.h"
+#include "service_env.h"
+
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+namespace imchat {
+
+struct FileOptions {
+  std::string dir;  // "" = files are off (commands say so)
+  std::int64_t max_bytes = 0;
+  std::int64_t quota_bytes = 0;
+  std::int64_t expiry_ms = 0;
+  // Refuse an upload that would leave less than this free on the disk.
+  std::int64_t disk_reserve_bytes = 0;
+};
+
+class Files {
+ public:
+  Files(const ServiceEnv& env, const Rooms& rooms, const BlockSet& blocks, FileOptions options);
+  ~Files();
+  Files(const Files&) = delete;
+  Files& operator=(const Files&) = delete;
+
+  void SetUsers(std::set<std::string, std::less<>> users) { users_ = std::move(users); }
+
+  // True for a command line this part answers (its first word).
+  static bool Handles(std::string_view line);
+  // Runs the command and publishes its reply(ies) on im/svc/<me>.
+  void Run(const std::string& me, const std::string& line);
+  // A chunk on im/up/<me>/<upload>/<offset>.
+  void OnChunk(const InMessage& m);
+  // Expiry sweep and idle downloads; call often (does work once a minute).
+  void Tick(std::int64_t now);
+
+ private:
+  struct Upload {
+    FileRow row;
+    std::int64_t have = 0;
+    EVP_MD_CTX* sha = nullptr;
+  };
+  struct Download {
+    std::string path;
+    std::int64_t size = 0;
+    std::int64_t sent = 0;
+    std::int64_t acked = 0;
+    std::int64_t touched = 0;
+    std::string sha256;
+    bool done = false;  // the final "done" reply went out
+  };
+  using DownloadKey = std::pair<std::string, std::string>;  // user, file id
+
+  // Commands (file_commands.cpp); each returns the reply to publish.
+  nlohmann::json Begin(const std::string& me, const std::string& line);
+  nlohmann::json Fetch(const std::string& me, const std::string& id, const std::string& offset);
+  nlohmann::json Ack(const std::string& me, const std::string& id, const std::string& offset);
+  nlohmann::json List(const std::string& me);
+  bool MayFetch(const std::string& me, const FileRow& f) const;
+
+  // Transfers (file_transfer.cpp).
+  // The in-memory state of upload `row`, its temporary file's size and hash
+  // state rebuilt when the service does not hold it (after a restart).
+  Upload* Open(const FileRow& row, std::string* error);
+  void Forget(const std::string& upload);
+  // The hash checked: content renamed into place and the file row added.
+  void Finish(Upload& u);
+  void Fail(const std::string& owner, const std::string& upload, std::int64_t offset,
+            const std::string& error);
+  void Pump(const DownloadKey& key, Download& d);
+
+  ServiceEnv env_;
+  const Rooms& rooms_;
+  const BlockSet& blocks_;
+  FileOptions options_;
+  std::unique_ptr<FileStore> store_;
+  std::string open_error_;
+  std::set<std::string, std::less<>> users_;
+  std::map<std::string, Upload> uploads_;
+  std::map<DownloadKey, Download> downloads_;
+  std::int64_t next_sweep_ = 0;
+  // Downloads in progress per user at most (each holds a window in flight).
+  static constexpr int kMaxDownloads = 4;
+};
+
+}  // namespace imchat
+
+#endif  // IMCHAT_DAEMON_FILES_H_
