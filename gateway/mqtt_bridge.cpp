@@ -1,6 +1,5 @@
 #include "mqtt_bridge.h"
 
-#include <array>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -11,6 +10,7 @@
 #include <chrono>
 #include <optional>
 
+#include "byte_ring.h"
 #include "security_headers.h"
 
 namespace imchat::gateway {
@@ -23,9 +23,10 @@ namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using beast::error_code;
 
-// 16 KiB chunks: large enough that a 64 KiB message takes a few hops, small enough that
-// 1,000 idle connections stay small.
-constexpr std::size_t kChunkBytes = 16 * 1024;
+// Each direction's ring. 64 KiB: a 64 KiB MQTT message crosses in about one read and one
+// write, and while one chunk is written the next is read. A connection holds at most two
+// (128 KiB) however slow its peers; an idle one only the few pages its packets touched.
+constexpr std::size_t kRingBytes = 64 * 1024;
 
 // Stream: PlainStream or TlsStream; everything else is the same.
 template <class Stream>
@@ -100,19 +101,24 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge<Stream>> {
       return CloseWs(websocket::close_code::internal_error, "broker unreachable: " + ec.message());
     }
     broker_.set_option(tcp::no_delay(true), ec);
+    // Readable-then-read (below) needs a socket that answers would_block instead of waiting.
+    broker_.non_blocking(true, ec);
     ReadClient();
-    ReadBroker();
+    WaitBroker();
   }
 
-  // --- client -> broker
+  // --- client -> broker: Beast reads frames into up_ while the previous bytes are written.
   void ReadClient() {
-    ws_.async_read_some(asio::buffer(up_),
+    if (reading_client_ || closing_ || up_.full()) return;
+    reading_client_ = true;
+    ws_.async_read_some(up_.FreeContiguous(),
                         [self = this->shared_from_this()](error_code ec, std::size_t n) {
                           self->OnClientRead(ec, n);
                         });
   }
 
   void OnClientRead(error_code ec, std::size_t n) {
+    reading_client_ = false;
     if (ec) {
       // Beast has already answered a close frame or sent 1009 for an oversized message.
       if (reason_.empty()) {
@@ -127,46 +133,90 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge<Stream>> {
     }
     Touch();
     bytes_up_ += n;
-    asio::async_write(broker_, asio::buffer(up_.data(), n),
-                      [self = this->shared_from_this()](error_code ec, std::size_t) {
+    up_.Commit(n);
+    WriteBroker();
+    ReadClient();
+  }
+
+  // Writes everything read so far in one gather write: frames read while the previous write
+  // was in flight go to the broker together.
+  void WriteBroker() {
+    if (writing_broker_ || closing_ || up_.size() == 0) return;
+    writing_broker_ = true;
+    asio::async_write(broker_, up_.Filled(),
+                      [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                        self->writing_broker_ = false;
                         if (ec) {
                           return self->CloseWs(websocket::close_code::internal_error,
                                                "broker write: " + ec.message());
                         }
-                        if (!self->closing_) self->ReadClient();
+                        self->up_.Consume(n);
+                        self->WriteBroker();
+                        self->ReadClient();
                       });
   }
 
-  // --- broker -> client
-  void ReadBroker() {
-    broker_.async_read_some(asio::buffer(down_),
-                            [self = this->shared_from_this()](error_code ec, std::size_t n) {
-                              self->OnBrokerRead(ec, n);
-                            });
+  // --- broker -> client: wait until the broker's socket is readable, then read what there is
+  // into down_'s free space (both regions at once). Waiting instead of a pending read leaves
+  // no region claimed while the broker is quiet, so an idle ring restarts at its first page.
+  void WaitBroker() {
+    if (waiting_broker_ || broker_eof_ || closing_ || down_.full()) return;
+    waiting_broker_ = true;
+    broker_.async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
+      self->waiting_broker_ = false;
+      if (self->closing_) return;
+      if (ec)
+        return self->CloseWs(websocket::close_code::internal_error, "broker: " + ec.message());
+      self->OnBrokerReadable();
+    });
   }
 
-  void OnBrokerRead(error_code ec, std::size_t n) {
-    if (ec) {
-      if (ec == asio::error::eof) {
-        return CloseWs(websocket::close_code::going_away, "broker closed the connection");
-      }
-      return CloseWs(websocket::close_code::internal_error, "broker: " + ec.message());
+  void OnBrokerReadable() {
+    error_code ec;
+    std::size_t n = broker_.read_some(down_.Free(), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return WaitBroker();
+    if (ec == asio::error::eof) {
+      // Send what is still in the ring first: it may hold the broker's last words (a
+      // DISCONNECT with its reason).
+      broker_eof_ = true;
+      return CloseWhenDrained();
     }
+    if (ec) return CloseWs(websocket::close_code::internal_error, "broker: " + ec.message());
     Touch();
     bytes_down_ += n;
+    down_.Commit(n);
+    WriteWs();
+    WaitBroker();
+  }
+
+  // One write of everything read so far: one binary frame (auto_fragment is off).
+  void WriteWs() {
+    if (ws_writing_ || closing_ || down_.size() == 0) return;
     ws_writing_ = true;
-    ws_.async_write(asio::buffer(down_.data(), n),
-                    [self = this->shared_from_this()](error_code ec, std::size_t) {
-                      self->ws_writing_ = false;
-                      if (ec) {
-                        if (self->reason_.empty()) self->reason_ = "client write: " + ec.message();
-                        self->closing_ = true;
-                        self->ShutBroker();
-                        return;
-                      }
-                      if (self->pending_close_) return self->SendClose();
-                      if (!self->closing_) self->ReadBroker();
-                    });
+    auto filled = down_.Filled();
+    std::size_t bytes = asio::buffer_size(filled);
+    ws_.async_write(filled, [self = this->shared_from_this(), bytes](error_code ec, std::size_t) {
+      self->ws_writing_ = false;
+      if (ec) {
+        if (self->reason_.empty()) self->reason_ = "client write: " + ec.message();
+        self->closing_ = true;
+        self->ShutBroker();
+        return;
+      }
+      if (self->pending_close_) return self->SendClose();
+      self->down_.Consume(bytes);
+      if (self->broker_eof_) return self->CloseWhenDrained();
+      self->WriteWs();
+      self->WaitBroker();
+    });
+  }
+
+  void CloseWhenDrained() {
+    if (down_.size() == 0) {
+      CloseWs(websocket::close_code::going_away, "broker closed the connection");
+    } else {
+      WriteWs();
+    }
   }
 
   // --- ending
@@ -219,8 +269,8 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge<Stream>> {
   asio::steady_timer idle_timer_;
   GatewayState& state_;
   std::string peer_;
-  std::array<unsigned char, kChunkBytes> up_{};
-  std::array<unsigned char, kChunkBytes> down_{};
+  ByteRing up_{kRingBytes};
+  ByteRing down_{kRingBytes};
   std::chrono::steady_clock::time_point last_activity_{};
   std::optional<websocket::close_reason> pending_close_;
   std::string reason_;
@@ -229,6 +279,10 @@ class MqttBridge : public std::enable_shared_from_this<MqttBridge<Stream>> {
   bool opened_ = false;
   bool closing_ = false;
   bool ws_writing_ = false;
+  bool reading_client_ = false;
+  bool writing_broker_ = false;
+  bool waiting_broker_ = false;
+  bool broker_eof_ = false;
 };
 
 template <class Stream>

@@ -1,8 +1,8 @@
 // One /mqtt WebSocket connection and its own TCP connection to the broker, carrying bytes
-// unchanged both ways. Each direction has at most one read or one write in flight: a side
-// is read again only after the previous chunk was written to the other side, so a client
-// (or broker) that stops reading stalls its sender instead of growing a buffer. Memory per
-// connection is two fixed buffers plus Beast's own.
+// unchanged both ways. Each direction is a 64 KiB ByteRing with at most one read and one
+// write in flight: the next bytes are read while the previous ones are written, and a full
+// ring stops reading, so a client (or broker) that stops reading stalls its sender instead
+// of growing a buffer. Memory per connection is at most two rings plus Beast's own.
 //
 // Ends: the client closes or errs -> the broker connection is closed. The broker cannot be
 // reached -> close 1011; the broker closes -> close 1001; a message larger than
