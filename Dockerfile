@@ -32,9 +32,12 @@ COPY scripts/setup scripts/
 COPY scripts/lib/common.sh scripts/lib/
 RUN scripts/setup --web-only && rm -rf /var/lib/apt/lists/*
 # The dependencies first: npm ci (from the lock file, from npm's registry) runs again only when
-# package.json or package-lock.json change.
+# package.json or package-lock.json change. Behind a TLS-inspecting proxy, hand its CA to node
+# as a build secret (podman/docker build --secret id=npm-ca,src=ca.pem); without one, none.
 COPY web/package.json web/package-lock.json build-web/
-RUN cd build-web && npm ci --no-audit --no-fund --loglevel=error
+RUN --mount=type=secret,id=npm-ca cd build-web && \
+    if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi && \
+    npm ci --no-audit --no-fund --loglevel=error
 COPY web/build.mjs web/
 COPY web/src/ web/src/
 COPY web/public/ web/public/

@@ -104,8 +104,12 @@ class Container(unittest.TestCase):
         # always (podman-compose builds only a missing image) and failing on a build error.
         progress("building imchat:latest from the Dockerfile (the first build installs "
                  "packages and compiles the project; later ones reuse podman's layer cache)")
-        stream(["podman", "build", "--layers", "-t", "imchat:latest", "-f", "Dockerfile", "."],
-               timeout=1500)
+        # The web stage's npm ci trusts what this machine's node trusts (a TLS-inspecting
+        # proxy's CA in NODE_EXTRA_CA_CERTS), handed over as a build secret.
+        ca = os.environ.get("NODE_EXTRA_CA_CERTS", "")
+        secret = ["--secret", f"id=npm-ca,src={ca}"] if os.path.isfile(ca) else []
+        stream(["podman", "build", "--layers", *secret, "-t", "imchat:latest", "-f", "Dockerfile",
+                "."], timeout=1500)
         cls.up()
 
     @classmethod
