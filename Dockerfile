@@ -2,7 +2,8 @@
 # the web gateway); docker-compose.yml runs it three times with different commands.
 # The build stage and the runtime stage install packages and build with the same scripts
 # the native setup uses (scripts/setup, scripts/build), so the package list lives in one
-# place: scripts/lib/common.sh.
+# place: scripts/lib/common.sh. A third stage bundles the web client (web/, npm + esbuild);
+# only its output reaches the runtime stage, which has no node.
 
 FROM debian:bookworm AS build
 WORKDIR /src
@@ -20,6 +21,28 @@ COPY gateway/ gateway/
 # Tests and benchmarks are not built into the image.
 RUN IMCHAT_BUILD=/src/build-image scripts/build -DCMAKE_BUILD_TYPE=Release \
       -DIMCHAT_BUILD_TESTS=OFF -DIMCHAT_BUILD_BENCH=OFF -DIMCHAT_BUILD_FUZZ=OFF
+
+# The web client, in a stage of its own so that its layers and the C++ ones are cached
+# independently: editing web/src re-runs only the bundler, editing C++ never re-runs npm ci.
+# The same steps as web/CMakeLists.txt (npm ci beside a copy of package.json and the lock file,
+# then web/build.mjs into <dir>/dist), without CMake: the same bundle as a native build.
+FROM debian:bookworm AS web
+WORKDIR /src
+COPY scripts/setup scripts/
+COPY scripts/lib/common.sh scripts/lib/
+RUN scripts/setup --web-only && rm -rf /var/lib/apt/lists/*
+# The dependencies first: npm ci (from the lock file, from npm's registry) runs again only when
+# package.json or package-lock.json change. Behind a TLS-inspecting proxy, hand its CA to node
+# as a build secret (podman/docker build --secret id=npm-ca,src=ca.pem); without one, none.
+COPY web/package.json web/package-lock.json build-web/
+RUN --mount=type=secret,id=npm-ca cd build-web && \
+    if [ -s /run/secrets/npm-ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm-ca; fi && \
+    npm ci --no-audit --no-fund --loglevel=error
+COPY web/build.mjs web/
+COPY web/src/ web/src/
+COPY web/public/ web/public/
+RUN node web/build.mjs /src/build-web && test -s build-web/dist/index.html && \
+    test -s build-web/dist/app.js
 
 FROM debian:bookworm AS runtime
 COPY scripts/setup /opt/imchat/scripts/
@@ -42,10 +65,10 @@ RUN if ldd /usr/bin/imchat-gateway | grep 'not found'; then \
       echo 'imchat-gateway needs a library the runtime stage lacks: add its package to IMCHAT_RUN_PACKAGES (scripts/lib/common.sh)' >&2; \
       exit 1; \
     fi
-# The pages the gateway serves. For now the placeholder page of gateway/www; when the web
-# client is built, its build output replaces this line (copied from a web build stage into the
-# same directory, /usr/share/imchat/www, which docker-compose.yml's gateway service serves).
-COPY gateway/www/ /usr/share/imchat/www/
+# The pages the gateway serves (docker-compose.yml's gateway service: --web-root
+# /usr/share/imchat/www): the web client's bundle (index.html, app.js, app.css,
+# timer-worker.js, the icons); none of the web stage's toolchain comes along.
+COPY --from=web /src/build-web/dist/ /usr/share/imchat/www/
 COPY mosquitto.conf /etc/imchat/mosquitto.conf
 COPY docker/entrypoint-broker docker/entrypoint-service docker/healthcheck-broker \
      docker/healthcheck-service docker/healthcheck-gateway docker/init-secret \

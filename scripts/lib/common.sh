@@ -13,9 +13,12 @@ IMCHAT_TEST_PACKAGES=(catch2 python3 python3-paho-mqtt sqlite3 docker-compose tm
   chromium chromium-driver python3-selenium)
 # The web client (web/) is bundled with npm. A node that brings its own npm (nodesource) is
 # used as it is; Debian's nodejs + npm only when there is no npm at all. Checkouts without
-# web/ (the container's build stage) need neither.
-if [ -d "${IMCHAT_ROOT}/web" ] && ! command -v npm >/dev/null 2>&1; then
-  IMCHAT_BUILD_PACKAGES+=(nodejs npm)
+# web/ (the container's C++ build stage) need neither; the container's web stage installs
+# only these (scripts/setup --web-only).
+IMCHAT_WEB_PACKAGES=()
+command -v npm >/dev/null 2>&1 || IMCHAT_WEB_PACKAGES=(nodejs npm)
+if [ -d "${IMCHAT_ROOT}/web" ]; then
+  IMCHAT_BUILD_PACKAGES+=("${IMCHAT_WEB_PACKAGES[@]}")
 fi
 # The MQTT.js tests (tests/node, `npm ci` into the build tree) need npm too.
 command -v npm >/dev/null 2>&1 || IMCHAT_TEST_PACKAGES+=(nodejs npm)

@@ -9,7 +9,9 @@ them with podman):
 - docker/init-secret generates the secret once, keeps it, takes the user's own file, and
   never prints it;
 - the Dockerfile installs and builds with the same scripts the native setup runs
-  (scripts/setup, scripts/build), so the package list exists once;
+  (scripts/setup, scripts/build), so the package list exists once; its web stage runs npm ci
+  from the lock file before the sources come in, then web/build.mjs (as CMake does), and the
+  runtime stage takes only the bundle;
 - the paths inside the image are the ones mosquitto.conf names;
 - the runtime config that scripts/broker-conf derives from mosquitto.conf starts mosquitto
   with our plugin and accepts a login."""
@@ -94,7 +96,8 @@ class Compose(unittest.TestCase):
         for mount in ("users.txt", "imchat-data", "imchat-secret"):
             self.assertNotIn(mount, block)
         self.assertIn("${IMCHAT_WEB_PORT:-8080}", read("docker-compose.yml"))
-        self.assertIn("COPY gateway/www/ /usr/share/imchat/www/", read("Dockerfile"))
+        # The pages are the web client's bundle from the image's web stage.
+        self.assertIn("COPY --from=web /src/build-web/dist/ /usr/share/imchat/www/", read("Dockerfile"))
 
     def test_every_option_the_gateway_service_passes_is_in_its_usage(self):
         gateway = os.path.join(imtest.BUILD_DIR, "gateway", "imchat-gateway")
@@ -213,9 +216,27 @@ class Dockerfile(unittest.TestCase):
 
     def test_runtime_is_debian_and_not_root(self):
         self.assertEqual(re.findall(r"(?m)^FROM (\S+)", self.text),
-                         ["debian:bookworm", "debian:bookworm"])
+                         ["debian:bookworm", "debian:bookworm", "debian:bookworm"])
+        self.assertEqual(re.findall(r"(?m)^FROM \S+ AS (\S+)", self.text)[-1], "runtime")
         users = re.findall(r"(?m)^USER (\S+)", self.text)
         self.assertTrue(users and users[-1] not in ("root", "0"), users)
+
+    def test_web_stage_is_cacheable_and_builds_like_cmake(self):
+        # npm ci from the lock file before the sources arrive: editing web/src re-runs only the
+        # bundler; the bundler is web/build.mjs into <dir>/dist, as web/CMakeLists.txt runs it.
+        stage = re.search(r"(?ms)^FROM \S+ AS web\n(.*?)(?=^FROM )", self.text)
+        self.assertIsNotNone(stage, "no web stage")
+        web = re.sub(r"(?m)^#.*\n", "", stage.group(1))  # the steps, not their comments
+        steps = [web.index(s) for s in (
+            "scripts/setup --web-only", "COPY web/package.json web/package-lock.json build-web/",
+            "npm ci", "COPY web/src/", "node web/build.mjs /src/build-web")]
+        self.assertEqual(steps, sorted(steps), web)
+        self.assertIn("build.mjs ${CMAKE_CURRENT_BINARY_DIR}", read("web", "CMakeLists.txt"))
+        self.assertIn(" ci ", read("web", "CMakeLists.txt"))
+        self.assertIn("**/node_modules/", read(".dockerignore"))
+        # The runtime stage takes only the bundle: no node, no npm.
+        runtime = re.sub(r"(?m)^#.*\n", "", self.text[self.text.index("AS runtime"):])
+        self.assertNotRegex(runtime, r"node_modules|npm|--web-only|\bnode\b")
 
     def test_image_paths_match_mosquitto_conf(self):
         conf = read("mosquitto.conf")
