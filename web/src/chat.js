@@ -91,14 +91,19 @@ export class Chat {
   scheduleSidebar() {
     if (this.sidebarQueued) return;
     this.sidebarQueued = true;
-    requestAnimationFrame(() => {
+    const run = () => {
+      if (!this.sidebarQueued) return;
       this.sidebarQueued = false;
       if (this.abort.signal.aborted) return;
       this.sidebar.renderConversations(this.sortedConvs(), this.current);
       let total = 0;
       for (const c of this.convs.values()) total += c.unread;
       setBadge(total);
-    });
+    };
+    requestAnimationFrame(run);
+    // A background tab gets no frames, and that is where the title badge matters most (the
+    // tab strip shows it): a timer too, whichever comes first (seen: no badge while hidden).
+    setTimeout(run, 250);
   }
 
   scheduleContacts() {

@@ -102,8 +102,7 @@ function history(chat, j, ctx) {
   if (typeof j.more === 'boolean') conv.more = j.more;
   else if (ctx.n) conv.more = list.length >= ctx.n;
   const firstBefore = conv.messages.length ? conv.messages[0].ts : Infinity;
-  let older = 0;
-  let other = 0;
+  const page = [];
   for (const h of list) {
     if (!h || !h.id) continue;
     if (conv.ids.has(h.id)) continue;
@@ -112,10 +111,21 @@ function history(chat, j, ctx) {
       own, history: true, state: own && conv.kind === 'dm' ? 'sent' : null });
     // Own messages still waiting for their id are matched by text and closeness in time.
     if (own && settledByHistory(chat, conv, msg)) continue;
-    const index = conv.insert(msg);
-    if (index < 0) continue;
-    if (msg.ts < firstBefore) older++;
-    else other++;
+    page.push(msg);
+  }
+  let older = 0;
+  let other = 0;
+  // A page asked for with a cursor goes right before the cursor's message, in the server's
+  // order; anything else (the newest page, a merge after a reconnect) is placed by time.
+  const placed = ctx.before ? conv.insertBefore(page, ctx.before) : null;
+  if (placed && placed.at === 0) older = placed.count;
+  else if (placed) other = placed.count;
+  else {
+    for (const msg of page) {
+      if (conv.insert(msg) < 0) continue;
+      if (msg.ts < firstBefore) older++;
+      else other++;
+    }
   }
   if (!wasLoaded && conv.key === chat.current && !performance.getEntriesByName('imchat-first-conversation').length) {
     chat.view.refresh(conv);

@@ -47,6 +47,20 @@ export class Conversation {
     return i;
   }
 
+  // Puts a page of older history (the server's order, oldest first) right before the
+  // message `id` it was asked for with `history ... before <id>`. Why not by time: messages
+  // sent within one millisecond tie, and placing each by time would put the page's newest
+  // ones after the cursor message (seen with 1,000 messages: swaps at every page edge).
+  // Returns {at, count}, or null when `id` is no longer here (the caller falls back).
+  insertBefore(msgs, id) {
+    const at = this.messages.findIndex((m) => m.id === id && !m.local);
+    if (at < 0) return null;
+    const fresh = msgs.filter((m) => !(m.id && !m.local && this.ids.has(m.id)));
+    for (const m of fresh) if (m.id && !m.local) this.ids.add(m.id);
+    this.messages.splice(at, 0, ...fresh);
+    return { at, count: fresh.length };
+  }
+
   // Records a server id learnt later (from a delivery status or the echo).
   assignId(msg, id) {
     if (!id || msg.id === id) return;
