@@ -77,8 +77,12 @@ void CheckParse(std::string_view topic) {
       break;
     case imchat::TopicKind::kFileUp:
     case imchat::TopicKind::kFileDown: {
-      // The levels after the owner are the daemon's (file_topics.h).
-      const std::string head = imchat::BuildTopic(p.kind, p.first);
+      // The levels after the owner are the daemon's (file_topics.h). The row ends in
+      // kRestLevels, so the built topic is the owner's filter "im/up/<me>/#": drop the "/#".
+      std::string head = imchat::BuildTopic(p.kind, p.first);
+      Check(head.size() > 2 && head.compare(head.size() - 2, 2, "/#") == 0,
+            "file topic row without its rest levels", topic, head);
+      head.resize(head.size() - 2);
       Check(topic.rfind(head, 0) == 0 && (topic.size() == head.size() || topic[head.size()] == '/'),
             "file topic without its owner", topic, head);
       Check(imchat::IsValidUserName(p.first), "bad file topic owner", topic, p.first);
