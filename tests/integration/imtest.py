@@ -44,6 +44,7 @@ BUILD_DIR = os.environ.get("IMCHAT_BUILD_DIR", os.path.join(SOURCE_DIR, "build")
 PLUGIN = os.path.join(BUILD_DIR, "auth-service", "imchat_auth.so")
 DAEMON = os.path.join(BUILD_DIR, "auth-service", "imchat-service")
 CLIENT = os.path.join(BUILD_DIR, "client", "imchat")
+GATEWAY = os.path.join(BUILD_DIR, "gateway", "imchat-gateway")
 SERVICE_USER = "imchat-service"
 
 # Demo users for tests: name -> password. erin uses a mosquitto_passwd $7$ hash.
@@ -418,6 +419,60 @@ def terminate(proc, timeout=10):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def rss_kb(pid):
+    """The resident set size of process `pid` in kB (VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
+def mount_tmpfs(test, path, size):
+    """Mounts a tmpfs of `size` (mount's syntax: "2m") on `path` for a disk-full test.
+    Only root may mount: otherwise, or where mount is refused (a container without
+    CAP_SYS_ADMIN), `test` is skipped, which is not a failure. Undo with umount_tmpfs."""
+    if os.geteuid() != 0:
+        test.skipTest(f"mounting a small tmpfs on {os.path.basename(path)}/ needs root "
+                      f"(run this suite as root to include the test)")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        test.skipTest(f"root, but mount refused a tmpfs (a container without "
+                      f"CAP_SYS_ADMIN?): {r.stderr.strip()}")
+
+
+def umount_tmpfs(path):
+    subprocess.run(["umount", "-l", path], capture_output=True)
+
+
+class Gateway:
+    """imchat-gateway on a free port serving `web_root` in front of `stack`'s broker, with
+    extra command-line `args`; its log is in the stack's directory."""
+
+    def __init__(self, stack, web_root, args=()):
+        require_built(GATEWAY, "imchat-gateway")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = os.path.join(stack.dir, f"gateway-{self.port}.log")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [GATEWAY, "--listen", f"127.0.0.1:{self.port}", "--broker", f"127.0.0.1:{stack.port}",
+             "--web-root", web_root] + list(args), stdout=self.log, stderr=self.log)
+        wait_for(lambda: "listening on" in self.text() or self.proc.poll() is not None,
+                 what="the gateway to listen")
+        if self.proc.poll() is not None:
+            raise AssertionError(f"the gateway exited: {self.text()}")
+
+    def text(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        terminate(self.proc)
+        self.log.close()
 
 
 class _ClientProcess:

@@ -3,7 +3,6 @@ recovery once space returns. The data directory is a small tmpfs (needs root to 
 skipped otherwise)."""
 
 import os
-import subprocess
 import sys
 import time
 import unittest
@@ -31,22 +30,18 @@ class DiskFull(unittest.TestCase):
         imtest.require_built(imtest.DAEMON, "imchat-service")
         # The README's one optional requirement: a full disk is simulated with a tmpfs, which
         # only root can mount. Without it the test cannot run here, which is not a failure.
-        if os.geteuid() != 0:
-            self.skipTest("mounting a small tmpfs for the data directory needs root "
-                          "(run the faults suite as root to include this test)")
         self.stack = imtest.Stack()
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", self.stack.data],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
+        try:
+            imtest.mount_tmpfs(self, self.stack.data, "2m")
+        except unittest.SkipTest:
             self.stack.cleanup()
-            self.skipTest(f"root, but mount refused a tmpfs (a container without "
-                          f"CAP_SYS_ADMIN?): {r.stderr.strip()}")
+            raise
         self.filler = os.path.join(self.stack.data, "filler")
         self.stack.start()
 
     def tearDown(self):
         self.stack.stop()
-        subprocess.run(["umount", "-l", self.stack.data], capture_output=True)
+        imtest.umount_tmpfs(self.stack.data)
         self.stack.cleanup()
 
     def fill(self):

@@ -3,7 +3,6 @@ stays (no temporary file, no content, no file row), and chat goes on. The files 
 is a small tmpfs (needs root to mount; skipped otherwise)."""
 
 import os
-import subprocess
 import sys
 import unittest
 
@@ -16,21 +15,19 @@ class FilesDiskFull(unittest.TestCase):
     def setUp(self):
         imtest.require_built(imtest.PLUGIN, "imchat_auth")
         imtest.require_built(imtest.DAEMON, "imchat-service")
-        if os.geteuid() != 0:
-            self.skipTest("mounting a small tmpfs for the files directory needs root")
         self.stack = imtest.Stack()
         self.files = os.path.join(self.stack.data, "files")
         os.makedirs(self.files)
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=100m", "tmpfs", self.files],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
+        try:
+            imtest.mount_tmpfs(self, self.files, "100m")
+        except unittest.SkipTest:
             self.stack.cleanup()
-            self.skipTest(f"root, but mount refused a tmpfs: {r.stderr.strip()}")
+            raise
         self.stack.start()
 
     def tearDown(self):
         self.stack.stop()
-        subprocess.run(["umount", "-l", self.files], capture_output=True)
+        imtest.umount_tmpfs(self.files)
         self.stack.cleanup()
 
     def test_disk_full_mid_upload(self):

@@ -18,13 +18,6 @@ MIB = int(os.environ.get("IMCHAT_FILE_TEST_MIB", "100"))
 ALLOWED_GROWTH_KB = 24 * 1024
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
 
 class LargeFile(imtest.StackTest):
     def test_large_file_round_trip_in_constant_memory(self):
@@ -33,13 +26,13 @@ class LargeFile(imtest.StackTest):
         bob = file_client(self.stack, "bob")
         pid = self.stack.service.pid
         time.sleep(0.5)
-        idle = rss_kb(pid)
+        idle = imtest.rss_kb(pid)
         peak = [idle]
         stop = threading.Event()
 
         def sample():
             while not stop.is_set():
-                peak[0] = max(peak[0], rss_kb(pid))
+                peak[0] = max(peak[0], imtest.rss_kb(pid))
                 time.sleep(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)

@@ -14,7 +14,7 @@ import unittest
 import imtest
 from imtest import PASSWORDS, wait_for
 
-GATEWAY = os.path.join(imtest.BUILD_DIR, "gateway", "imchat-gateway")
+GATEWAY = imtest.GATEWAY
 SECRET = "TOP-SECRET-OUTSIDE-THE-WEB-ROOT"
 INDEX = "<!doctype html><title>imchat test</title><p>gateway test page</p>\n"
 
@@ -120,31 +120,6 @@ def read_close_code(s, timeout=10.0):
     return None
 
 
-class Gateway:
-    """imchat-gateway on a free port in front of `stack`'s broker."""
-
-    def __init__(self, stack, web_root, args=()):
-        imtest.require_built(GATEWAY, "imchat-gateway")
-        self.port = imtest.free_port()
-        self.log_path = os.path.join(stack.dir, f"gateway-{self.port}.log")
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [GATEWAY, "--listen", f"127.0.0.1:{self.port}", "--broker", f"127.0.0.1:{stack.port}",
-             "--web-root", web_root] + list(args), stdout=self.log, stderr=self.log)
-        wait_for(lambda: "listening on" in self.text() or self.proc.poll() is not None,
-                 what="the gateway to listen")
-        if self.proc.poll() is not None:
-            raise AssertionError(f"gateway exited: {self.text()}")
-
-    def text(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        imtest.terminate(self.proc)
-        self.log.close()
-
-
 class GatewayTest(imtest.StackTest):
     GATEWAY_ARGS = ()
 
@@ -176,7 +151,7 @@ class GatewayTest(imtest.StackTest):
         return self.GATEWAY_ARGS
 
     def gateway(self, args=()):
-        g = Gateway(self.stack, self.root, args)
+        g = imtest.Gateway(self.stack, self.root, args)
         self.gateways.append(g)
         return g
 

@@ -32,13 +32,6 @@ def raise_fd_limit(need):
         resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
 
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
@@ -54,7 +47,7 @@ class GatewayThousandClientsTest(GatewayTest):
     def test_1000_websocket_clients_at_once(self):
         pid = self.gw.proc.pid
         fds_before = fd_count(pid)
-        rss_before = rss_kb(pid)
+        rss_before = imtest.rss_kb(pid)
         alice = self.stack.client("alice")
         times = {}
 
@@ -80,7 +73,7 @@ class GatewayThousandClientsTest(GatewayTest):
                     raise AssertionError(f"only {len(ready)} of {CLIENTS} logged in within 90 s")
                 await asyncio.sleep(0.05)
             times["login"] = time.monotonic() - start
-            times["rss_kb"] = rss_kb(pid)
+            times["rss_kb"] = imtest.rss_kb(pid)
             times["fds"] = fd_count(pid)
             go.set()
             t0 = time.monotonic()
@@ -128,7 +121,7 @@ class GatewaySlowReaderTest(GatewayTest):
         # Warm up (one WebSocket and a page) so the baseline includes the allocator's arenas.
         warm = self.ws("carol")
         warm.disconnect()
-        rss_start = rss_kb(pid)
+        rss_start = imtest.rss_kb(pid)
 
         # The slow reader logs in and subscribes; then its event loop no longer runs, so
         # nothing reads its socket again.
@@ -154,7 +147,7 @@ class GatewaySlowReaderTest(GatewayTest):
 
         def sample():
             while not stop.is_set():
-                peak[0] = max(peak[0], rss_kb(pid))
+                peak[0] = max(peak[0], imtest.rss_kb(pid))
                 time.sleep(0.05)
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -178,7 +171,7 @@ class GatewaySlowReaderTest(GatewayTest):
         time.sleep(1)  # let the gateway push what it can into the stalled socket
         stop.set()
         sampler.join()
-        rss_end = rss_kb(pid)
+        rss_end = imtest.rss_kb(pid)
         sent_mb = count * len(payload) / 1e6
         print(f"\n  slow reader: {sent_mb:.1f} MB published in {flood_s:.1f} s; gateway VmRSS "
               f"{rss_start} kB at start, peak {peak[0]} kB (+{(peak[0] - rss_start) / 1024:.1f} "

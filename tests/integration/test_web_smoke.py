@@ -8,15 +8,14 @@ violation, and the first-load JavaScript stays within its budget. Screenshots (d
 import gzip
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 import unittest
 
 import imtest
-from imtest import PASSWORDS, wait_for
+from imtest import PASSWORDS
 
-GATEWAY = os.path.join(imtest.BUILD_DIR, "gateway", "imchat-gateway")
+GATEWAY = imtest.GATEWAY
 DIST = os.path.join(imtest.BUILD_DIR, "web", "dist")
 ARTIFACTS = os.path.join(imtest.BUILD_DIR, "test-artifacts", "web")
 JS_BUDGET_GZIP = 150 * 1024
@@ -34,31 +33,6 @@ def selenium_modules():
                              "python3-selenium chromium chromium-driver (" + imtest.SETUP_HINT + ")")
 
 
-class Gateway:
-    """imchat-gateway on a free port serving the built web client."""
-
-    def __init__(self, stack):
-        self.port = imtest.free_port()
-        self.log_path = os.path.join(stack.dir, "gateway.log")
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [GATEWAY, "--listen", f"127.0.0.1:{self.port}", "--broker", f"127.0.0.1:{stack.port}",
-             "--web-root", DIST], stdout=self.log, stderr=self.log)
-        wait_for(lambda: "listening on" in self.text() or self.proc.poll() is not None,
-                 what="the gateway to listen")
-        if self.proc.poll() is not None:
-            raise AssertionError(f"gateway exited: {self.text()}")
-        self.url = f"http://127.0.0.1:{self.port}/"
-
-    def text(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        imtest.terminate(self.proc)
-        self.log.close()
-
-
 class WebSmokeTest(imtest.StackTest):
     def setUp(self):
         imtest.require_built(GATEWAY, "imchat-gateway")
@@ -67,7 +41,7 @@ class WebSmokeTest(imtest.StackTest):
         imtest.require_program("chromedriver", "chromium-driver")
         self.webdriver, self.Service, self.By = selenium_modules()
         super().setUp()
-        self.gw = Gateway(self.stack)
+        self.gw = imtest.Gateway(self.stack, DIST)
         self.browsers = []
         self.profiles = []
 

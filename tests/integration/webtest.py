@@ -36,7 +36,7 @@ import time
 import imtest
 from imtest import PASSWORDS, wait_for
 
-GATEWAY = os.path.join(imtest.BUILD_DIR, "gateway", "imchat-gateway")
+GATEWAY = imtest.GATEWAY
 ARTIFACTS = os.path.join(imtest.BUILD_DIR, "test-artifacts", "web")
 SIZES = {"desktop": (1280, 800), "phone": (360, 740)}
 WAIT = 20.0  # seconds: a browser on a loaded 2-core machine is slow, a missing element is not
@@ -381,32 +381,6 @@ class Browser:
             pass
 
 
-class Gateway:
-    """imchat-gateway on a free port serving `root` in front of the stack's broker."""
-
-    def __init__(self, stack, root):
-        imtest.require_built(GATEWAY, "imchat-gateway")
-        self.port = imtest.free_port()
-        self.log_path = os.path.join(stack.dir, f"gateway-{self.port}.log")
-        self.log = open(self.log_path, "ab")
-        import subprocess
-        self.proc = subprocess.Popen(
-            [GATEWAY, "--listen", f"127.0.0.1:{self.port}", "--broker",
-             f"127.0.0.1:{stack.port}", "--web-root", root], stdout=self.log, stderr=self.log)
-        wait_for(lambda: "listening on" in self.text() or self.proc.poll() is not None,
-                 what="the gateway to listen")
-        if self.proc.poll() is not None:
-            raise AssertionError(f"the gateway exited: {self.text()}")
-
-    def text(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        imtest.terminate(self.proc)
-        self.log.close()
-
-
 class WebTest(imtest.StackTest):
     """A fresh stack, the gateway serving the built app, and browsers opened by browser()."""
 
@@ -417,7 +391,7 @@ class WebTest(imtest.StackTest):
         self.browsers = []
         self.allowed_console = []  # regexes of console errors this test expects
         self.started = time.monotonic()
-        self.gateway = Gateway(self.stack, root)
+        self.gateway = imtest.Gateway(self.stack, root)
 
     def browser(self, label, size="desktop"):
         b = Browser(self, label, size)
