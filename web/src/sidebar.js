@@ -23,78 +23,60 @@ export class Sidebar {
 
   // convs: Conversation list in display order; current: open key.
   renderConversations(convs, current) {
-    const seen = new Set();
-    let prev = null;
-    for (const c of convs) {
-      seen.add(c.key);
-      let li = this.convItems.get(c.key);
-      if (!li) {
-        li = document.createElement('li');
-        li.className = 'conv';
-        li.dataset.conv = c.key;
-        const btn = document.createElement('button');
-        btn.type = 'button';
-        btn.className = 'conv-btn';
-        const icon = document.createElement('span');
-        icon.className = 'conv-icon';
-        icon.setAttribute('aria-hidden', 'true');
-        icon.textContent = c.kind === 'all' ? '★' : c.kind === 'room' ? '#' : '@';
-        const name = textEl('span', 'conv-name', c.name);
-        const unread = document.createElement('span');
-        unread.className = 'unread';
-        btn.append(icon, name, unread);
-        li.append(btn);
-        this.convItems.set(c.key, li);
-      }
+    reconcile(this.convList, this.convItems, convs, (c) => c.key, (c) => {
+      const li = document.createElement('li');
+      li.className = 'conv';
+      li.dataset.conv = c.key;
+      const btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'conv-btn';
+      const icon = document.createElement('span');
+      icon.className = 'conv-icon';
+      icon.setAttribute('aria-hidden', 'true');
+      icon.textContent = c.kind === 'all' ? '★' : c.kind === 'room' ? '#' : '@';
+      const name = textEl('span', 'conv-name', c.name);
+      const unread = document.createElement('span');
+      unread.className = 'unread';
+      btn.append(icon, name, unread);
+      li.append(btn);
+      return li;
+    }, (li, c) => {
       const unread = li.querySelector('.unread');
       unread.textContent = c.unread > 0 ? String(c.unread) : '';
       unread.hidden = c.unread === 0;
-      const btn = li.firstChild;
       const label = `${c.kind === 'room' ? 'room ' : c.kind === 'dm' ? 'direct messages with ' : ''}${neutralise(c.name)}` +
         `${c.unread ? `, ${c.unread} unread` : ''}${c.member ? '' : ', not a member'}`;
-      btn.setAttribute('aria-label', label);
+      li.firstChild.setAttribute('aria-label', label);
       if (c.key === current) li.setAttribute('aria-current', 'true');
       else li.removeAttribute('aria-current');
       if (c.kind === 'room') li.dataset.member = c.member ? 'true' : 'false';
-      const want = prev ? prev.nextSibling : this.convList.firstChild;
-      if (want !== li) this.convList.insertBefore(li, want);
-      prev = li;
-    }
-    for (const [key, li] of this.convItems) {
-      if (!seen.has(key)) {
-        li.remove();
-        this.convItems.delete(key);
-      }
-    }
+    });
   }
 
   // users: [{user, display, online, last_seen, hidden}] sorted by name.
   renderContacts(users, me) {
     const now = Date.now();
-    let prev = null;
-    for (const u of users) {
-      let li = this.contactItems.get(u.user);
-      if (!li) {
-        li = document.createElement('li');
-        li.className = 'contact';
-        li.dataset.user = u.user;
-        const btn = document.createElement('button');
-        btn.type = 'button';
-        btn.className = 'contact-btn';
-        const dot = document.createElement('span');
-        dot.className = 'presence-dot';
-        dot.setAttribute('aria-hidden', 'true');
-        const names = document.createElement('span');
-        names.className = 'contact-names';
-        const name = textEl('span', 'contact-name', u.user === me ? `${u.user} (you)` : u.user);
-        const display = textEl('span', 'contact-display', '');
-        const seen = document.createElement('span');
-        seen.className = 'last-seen';
-        names.append(name, display, seen);
-        btn.append(dot, names);
-        li.append(btn);
-        this.contactItems.set(u.user, li);
-      }
+    reconcile(this.bookList, this.contactItems, users, (u) => u.user, (u) => {
+      const li = document.createElement('li');
+      li.className = 'contact';
+      li.dataset.user = u.user;
+      const btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'contact-btn';
+      const dot = document.createElement('span');
+      dot.className = 'presence-dot';
+      dot.setAttribute('aria-hidden', 'true');
+      const names = document.createElement('span');
+      names.className = 'contact-names';
+      const name = textEl('span', 'contact-name', u.user === me ? `${u.user} (you)` : u.user);
+      const display = textEl('span', 'contact-display', '');
+      const seen = document.createElement('span');
+      seen.className = 'last-seen';
+      names.append(name, display, seen);
+      btn.append(dot, names);
+      li.append(btn);
+      return li;
+    }, (li, u) => {
       li.dataset.online = u.online ? 'true' : 'false';
       const display = li.querySelector('.contact-display');
       const shown = neutralise(u.display || '');
@@ -104,9 +86,34 @@ export class Sidebar {
       if (seen.textContent !== seenText) seen.textContent = seenText;
       li.firstChild.setAttribute('aria-label',
         `${u.user}${u.display ? ` (${shown})` : ''}, ${seenText}; open direct messages`);
-      const want = prev ? prev.nextSibling : this.bookList.firstChild;
-      if (want !== li) this.bookList.insertBefore(li, want);
-      prev = li;
+    });
+  }
+}
+
+// Makes `list` hold one element per entry, in order: `items` maps keyOf(entry) to its
+// element, made once by create(entry) and refreshed by update(element, entry) on every
+// call; elements of keys no longer present are removed. Elements are moved only when out of
+// place, so focus and scroll survive a re-render.
+function reconcile(list, items, entries, keyOf, create, update) {
+  const seen = new Set();
+  let prev = null;
+  for (const entry of entries) {
+    const key = keyOf(entry);
+    seen.add(key);
+    let el = items.get(key);
+    if (!el) {
+      el = create(entry);
+      items.set(key, el);
+    }
+    update(el, entry);
+    const want = prev ? prev.nextSibling : list.firstChild;
+    if (want !== el) list.insertBefore(el, want);
+    prev = el;
+  }
+  for (const [key, el] of items) {
+    if (!seen.has(key)) {
+      el.remove();
+      items.delete(key);
     }
   }
 }
