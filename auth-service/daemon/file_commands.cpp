@@ -161,6 +161,16 @@ json Files::Begin(const std::string& me, const std::string& line) {
   auto same = store_->FindResumable(row);
   if (!same.ok()) return Error("upload", "the server could not read its file list; try again");
   if (!*same) {
+    auto unfinished = store_->UploadCount(me);
+    if (!unfinished.ok()) {
+      return Error("upload", "the server could not read its file list; try again");
+    }
+    if (*unfinished >= kMaxUploads) {
+      return Error("upload", "you have " + std::to_string(*unfinished) +
+                                 " unfinished uploads, the most allowed at once; finish one "
+                                 "(send the same file to the same place again) or wait: "
+                                 "unfinished uploads are dropped a day after they began");
+    }
     auto used = store_->UsedBytes(me, now);
     if (!used.ok()) return Error("upload", "the server could not read its file list; try again");
     if (*used + row.size > options_.quota_bytes) {

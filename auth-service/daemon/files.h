@@ -117,6 +117,10 @@ class Files {
   std::int64_t next_sweep_ = 0;
   // Downloads in progress per user at most (each holds a window in flight).
   static constexpr int kMaxDownloads = 4;
+  // Unfinished uploads per user at most (each holds a temporary file, a hash
+  // state and a row until it finishes or is dropped a day after it began):
+  // the quota counts bytes, so without this many small uploads would pile up.
+  static constexpr int kMaxUploads = 8;
 };
 
 }  // namespace imchat

@@ -252,6 +252,34 @@ class Refusals(imtest.StackTest):
                               f"upload alice 1 {'b' * 64} text/plain ok.txt")["ok"])
 
 
+class UploadFlood(imtest.StackTest):
+    def test_one_user_cannot_open_uploads_without_end(self):
+        """An attack: many tiny uploads begun and never finished (the quota counts bytes, so
+        it alone would let thousands pile up, each a temporary file and a row)."""
+        alice = file_client(self.stack, "alice")
+        blobs = [bytes([i]) for i in range(8)]
+        opened = [begin(alice, "bob", b, f"piece{i}.bin") for i, b in enumerate(blobs)]
+        self.assertTrue(all(r["ok"] for r in opened), opened)
+        for i in range(8, 40):
+            r = begin(alice, "bob", bytes([i]), f"piece{i}.bin")
+            self.assertFalse(r["ok"], r)
+        self.assertIn("you have 8 unfinished uploads, the most allowed at once; finish one",
+                      r["text"])
+        self.assertIn("dropped a day after they began", r["text"])
+        self.assertEqual(len(tmp_files(self.stack)), 8, "nothing made for the refused ones")
+        # Asking again for one of the eight resumes it: not a new upload, not refused.
+        again = begin(alice, "bob", blobs[0], "piece0.bin")
+        self.assertTrue(again["ok"], again)
+        self.assertEqual(again["upload"], opened[0]["upload"])
+        # Finishing one makes room for one more, and only one.
+        self.assertEqual(send(alice, again, blobs[0])["status"], "done")
+        self.assertTrue(begin(alice, "bob", b"new", "new.bin")["ok"])
+        self.assertFalse(begin(alice, "bob", b"newer", "newer.bin")["ok"])
+        # Another user's count is their own.
+        bob = file_client(self.stack, "bob")
+        self.assertTrue(upload(bob, "alice", b"hello", "hello.txt")["status"] == "done")
+
+
 class Spoofing(imtest.StackTest):
     def test_chunk_topics_are_only_for_their_owner(self):
         alice = file_client(self.stack, "alice")
