@@ -89,6 +89,9 @@ class Files {
 
   // Commands (file_commands.cpp); each returns the reply to publish.
   nlohmann::json Begin(const std::string& me, const std::string& line);
+  // An `upload` line over kMaxCommandBytes: the name error when the name is
+  // what is too long, else the usual "command too long".
+  static nlohmann::json TooLong(const std::string& line);
   nlohmann::json Fetch(const std::string& me, const std::string& id, const std::string& offset);
   nlohmann::json Ack(const std::string& me, const std::string& id, const std::string& offset);
   nlohmann::json List(const std::string& me);

@@ -61,10 +61,18 @@ class RoundTrips(imtest.StackTest):
         r = begin(alice, "bob", b"x", "bad\x01name")
         self.assertFalse(r["ok"])
         self.assertIn("control characters", r["text"])
-        # A 4 KiB name does not fit a command line (1024 bytes): refused as a command.
+        # A 4 KiB name makes the line longer than a command may be (1024 bytes): still the
+        # name's own error, not "command too long".
         r = begin(alice, "bob", b"x", "z" * 4096)
         self.assertFalse(r["ok"], r)
+        self.assertEqual(r["text"], "the file name is 4096 bytes; at most 255 are allowed")
+        r = begin(alice, "bob", b"x", "\u00e9" * 2048)
+        self.assertEqual(r["text"], "the file name is 4096 bytes; at most 255 are allowed")
+        # Anything else that long is still too long as a command.
+        r = reply(alice, "upload " + " " * 2000 + "bob 1")
+        self.assertFalse(r["ok"], r)
         self.assertIn("command too long", r["text"])
+        self.assertEqual(tmp_files(self.stack), [])
 
     def test_bad_requests_say_what_is_wrong(self):
         alice = file_client(self.stack, "alice")
