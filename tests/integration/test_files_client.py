@@ -56,6 +56,11 @@ class FilesInTheClient(imtest.StackTest):
         bob.send("/files")
         bob.expect_line(r"-- recent files \(/get <id> \[dir\]\):$")
         bob.expect_line(r"--   " + file_id[:8] + r"  holiday photo\.jpg \(327\.7 kB\) from alice to you$")
+        # Any case, like every command.
+        bob.send("/FILES")
+        bob.expect_line(r"-- recent files \(/get <id> \[dir\]\):$")
+        bob.send("/Files x")
+        bob.expect_line(r"-- error: usage: /files$")
         bob.send("/get 0123456789abcdef0123456789abcdef " + into)
         bob.expect_line(r"-- error: no such file: 0123456789abcdef0123456789abcdef$")
         for c in (alice, bob):
