@@ -9,7 +9,7 @@
 // Usage: imchat-bench --source-dir DIR --build-dir DIR [--quick] [--rounds N]
 //                     [--only a,b,...] [--out FILE] [--raw-only] [--set size=value]
 // Sizes for --set: broadcast, private, latency_s, drain, archive, storm, scale, scale_chat_s,
-// roomfanout, room_members, roomreplay, roomscale, room_scale_members, ws_big, ws_idle.
+// roomfanout, room_members, roomreplay, roomscale, room_scale_members, ws_big, ws_idle, file_mib.
 // Usually started by scripts/bench.
 #include <sys/resource.h>
 
@@ -21,6 +21,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "file_runs.h"
 #include "gateway_runs.h"
 #include "report.h"
 #include "suite.h"
@@ -41,7 +42,7 @@ int Usage(const char* why) {
   std::fprintf(stderr,
                "imchat-bench: %s\nusage: imchat-bench --source-dir DIR --build-dir DIR [--quick] "
                "[--rounds N] [--only broadcast,private,latency,drain,archive,storm,scale,"
-               "roomfanout,roomreplay,roomscale,gateway] "
+               "roomfanout,roomreplay,roomscale,gateway,files] "
                "[--out FILE] [--raw-only] [--set size=value ...]\n",
                why);
   return 2;
@@ -124,7 +125,10 @@ int main(int argc, char** argv) {
   const GatewaySizes gateway_sizes{sizes.private_messages, sizes.latency_s, sizes.ws_big,
                                    sizes.ws_idle};
   bool with_gateway = stack && (o.only.empty() || o.only.count("gateway"));
-  if (with_gateway) {
+  const bool with_files = o.only.empty() || o.only.count("files");
+  FileResults files;
+  const FileSizes file_sizes{sizes.file_mib};
+  if (stack && (with_gateway || with_files)) {
     if (!stack->StartGateway(paths, sizes.ws_idle + 100, &error)) {
       gateway.failures.push_back("gateway: " + error);
       std::fprintf(stderr, "imchat-bench: %s; no WebSocket figures\n", error.c_str());
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
   for (int round = 0; round < sizes.rounds; ++round) {
     RunRound(servers, sizes, o.only, round, &results);
     if (with_gateway) RunGatewayRound(*stack, gateway_sizes, round, &gateway);
+    if (with_files) RunFilesRound(raw.get(), stack.get(), file_sizes, round, &files);
   }
   if (with_gateway) RunGatewayIdleOnce(*stack, gateway_sizes, &gateway);
   if (sizes.room_scale > 0) RunRoomScaleOnce(paths, o.raw_only, sizes, &results);
@@ -141,10 +146,11 @@ int main(int argc, char** argv) {
 
   std::string report = Report(results, sizes, MachineDescription());
   if (with_gateway || !gateway.failures.empty()) report += GatewayReport(gateway, gateway_sizes);
+  if (with_files) report += FilesReport(files);
   std::cout << report << std::flush;
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(o.out).parent_path(), ec);
   std::ofstream(o.out) << report;
   std::fprintf(stderr, "bench: wrote %s\n", o.out.c_str());
-  return results.failures.empty() && gateway.failures.empty() ? 0 : 1;
+  return results.failures.empty() && gateway.failures.empty() && files.failures.empty() ? 0 : 1;
 }

@@ -42,6 +42,7 @@ Sizes QuickSizes() {
   s.room_replay = 2000;
   s.room_scale = 100;
   s.ws_big = 300;
+  s.file_mib = 10;
   s.wait_s = 5;
   return s;
 }
@@ -79,6 +80,8 @@ bool SetSize(Sizes* s, const std::string& assignment) {
     s->room_scale_members = static_cast<int>(v);
   } else if (name == "ws_big") {
     s->ws_big = static_cast<long>(v);
+  } else if (name == "file_mib") {
+    s->file_mib = static_cast<long>(v);
   } else if (name == "ws_idle") {
     s->ws_idle = static_cast<int>(v);
   } else if (name == "scale_chat_s") {
@@ -90,14 +93,16 @@ bool SetSize(Sizes* s, const std::string& assignment) {
 }
 
 int UsersNeeded(const Sizes& s) {
-  // The gateway runs: 6 flows of 2 users per round, and the idle clients once.
-  return s.scale + s.rounds * (s.storm + s.room_members + 64 + 12) + s.ws_idle + 64;
+  // The gateway runs: 6 flows of 2 users per round, and the idle clients once; the file runs:
+  // a raw stream and two transfers of 2 users each per round.
+  return s.scale + s.rounds * (s.storm + s.room_members + 64 + 12 + 6) + s.ws_idle + 64;
 }
 
 const std::set<std::string>& ScenarioNames() {
   static const std::set<std::string> names{"broadcast",  "private",   "latency", "drain",
                                            "archive",    "storm",     "scale",   "roomfanout",
-                                           "roomreplay", "roomscale", "gateway"};
+                                           "roomreplay", "roomscale", "gateway",
+                                           "files"};
   return names;
 }
 

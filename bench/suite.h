@@ -33,6 +33,7 @@ struct Sizes {
   int room_scale_members = 20;
   long ws_big = 2000;  // 64 KiB messages in the gateway's stream run (gateway_runs.h)
   int ws_idle = 1000;  // idle WebSocket clients for the gateway's memory figure
+  long file_mib = 100;  // the file uploaded and downloaded in the files scenario (file_runs.h)
   double wait_s = 20;  // how long a drain or im/online may take before the run counts as failed
 };
 Sizes FullSizes();
@@ -56,7 +57,7 @@ struct Results {
 };
 
 // Scenario names for --only: broadcast private latency drain archive storm scale roomfanout
-// roomreplay roomscale gateway.
+// roomreplay roomscale gateway files.
 const std::set<std::string>& ScenarioNames();
 
 // Runs one round of the interleaved scenarios on the servers that are non-null

@@ -191,14 +191,26 @@ void ChatLoop::NotConfirmed(const Outgoing& out) {
 }
 
 void ChatLoop::HandleInput(const std::string& text) {
-  if (FileTransfers::Handles(text)) {
+  Input input;
+  std::string transfer = text;
+  if (!FileTransfers::Handles(text)) {
+    input = ParseInput(text);
+    // /SEND and the like: the table knows them in any case; FileTransfers takes them spelled
+    // as it expects.
+    const Verb v = input.verb;
+    const bool file_verb = v == Verb::kSend || v == Verb::kGet || v == Verb::kFiles;
+    transfer = input.kind == Input::Kind::kCommand && file_verb
+                   ? "/" + std::string(VerbName(v)) + (input.text.empty() ? "" : " " + input.text)
+                   : "";
+  }
+  if (!transfer.empty()) {
     transfer_activity_ = Clock::now();
-    Action action = transfers_.Input(text, NowMs());
+    Action action = transfers_.Input(transfer, NowMs());
     for (const auto& line : action.lines) Show(line);
     for (const auto& out : action.publish) Send(out);
     return;
   }
-  Action action = state_.OnInput(ParseInput(text), NowMs());
+  Action action = state_.OnInput(input, NowMs());
   for (const auto& line : action.lines) Show(line);
   for (const auto& out : action.publish) Send(out);
   if (action.quit) {

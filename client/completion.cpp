@@ -38,7 +38,10 @@ Arg ArgumentOf(Verb verb, std::size_t index) {
       return index == 0 ? Arg::kRoom : index == 1 ? Arg::kUser : Arg::kNone;
     case Verb::kQuery:
     case Verb::kHistory:
+    case Verb::kSend:  // then a local path: nothing to complete
       return index == 0 ? Arg::kEither : Arg::kNone;
+    case Verb::kGet:
+    case Verb::kFiles:
     case Verb::kCreate:  // a new name: nothing to complete
     case Verb::kRooms:
     case Verb::kWho:

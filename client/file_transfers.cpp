@@ -208,8 +208,16 @@ Action FileTransfers::Send(const std::string& to, const std::string& path, std::
     a.lines.push_back(Err("cannot read " + path + ": " + std::strerror(errno), now_ms));
     return a;
   }
-  // The name shown to others: the file's own name, cleaned and at most 255 bytes.
-  u->name = TruncateUtf8(SafeFileName(path, "file"), kMaxFileNameBytes);
+  // The name shown to others: the file's own name, cleaned and at most 255 bytes (the
+  // service refuses longer ones), shortened keeping its extension.
+  const std::string full = SafeFileName(path, "file", std::string::npos);
+  u->name = ShortenFileName(full, kMaxFileNameBytes);
+  if (u->name != full) {
+    a.lines.push_back(Info("the name " + std::to_string(full.size()) +
+                               " bytes long was shortened to " + u->name + " (at most " +
+                               std::to_string(kMaxFileNameBytes) + " bytes)",
+                           now_ms));
+  }
   u->mime = MediaType(u->name);
   u->started_ms = now_ms;
   a.publish.push_back(Command(me_, "upload " + to + " " + std::to_string(u->size) + " " +

@@ -284,6 +284,11 @@ Input ParseCommand(const CommandInfo& info, std::string_view rest) {
     case Verb::kKick:
     case Verb::kRooms:
       return ParseRoomCommand(info, rest, in);
+    case Verb::kSend:
+    case Verb::kGet:
+    case Verb::kFiles:
+      in.text = std::string(Trim(rest));
+      return in;
     case Verb::kHelp: {
       std::string_view word = NextWord(&rest);
       if (!rest.empty()) return Usage(info, "takes at most one command");
@@ -371,6 +376,17 @@ const std::vector<CommandInfo>& ClientCommands() {
        Verb::kInvite},
       {"kick", {}, "/kick <room> <user>", "remove a user from a room you own", Verb::kKick},
       {"topic", {}, "/topic <room> [<text>]", "show or set the topic of a room", Verb::kTopic},
+      {"send",
+       {},
+       "/send <user>|#<room>|all <path>",
+       "send a file (up to the server's limit, 100 MB by default); a broken upload continues",
+       Verb::kSend},
+      {"get",
+       {},
+       "/get <file id> [directory]",
+       "download a file from a chat (its id or the first 8 digits) into a directory (default .)",
+       Verb::kGet},
+      {"files", {}, "/files", "the newest files you may download, with their ids", Verb::kFiles},
       {"help", {}, "/help [command]", "list the commands, or explain one", Verb::kHelp},
       {"quit", {"exit", "logout"}, "/quit", "leave the chat (also Ctrl-D)", Verb::kQuit},
   };

@@ -35,6 +35,11 @@ enum class Verb {
   kInvite,   // /invite <room> <user>
   kKick,     // /kick <room> <user>
   kTopic,    // /topic <room> [<text>]
+  // Files (topics.md "Files"): parsed and run by FileTransfers (file_transfers.h); here for
+  // /help and completion. ParseInput keeps their arguments in `text`.
+  kSend,   // /send <user>|#<room>|all <path>
+  kGet,    // /get <file id> [directory]
+  kFiles,  // /files
 };
 
 struct CommandInfo {
@@ -67,7 +72,7 @@ struct Input {
   std::string user;          // msg/query/block/unblock/invite/kick target; history: a user or "all"
   std::string room;          // room commands, /query #room, /history #room: the name without '#'
   std::string text;          // kText, msg, all: the message; nick: the display name; help: topic;
-                             // topic: the new topic
+                             // topic: the new topic; send, get, files: the arguments as typed
   std::int64_t seconds = 0;  // since
   int count = 20;            // history n (1-500)
   std::string before;        // history ... before <id>: the cursor ("" = the newest)

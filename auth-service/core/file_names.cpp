@@ -45,14 +45,26 @@ std::string TruncateUtf8(std::string_view s, std::size_t max) {
   return std::string(s.substr(0, n));
 }
 
-std::string SafeFileName(std::string_view name, std::string_view fallback) {
+std::string ShortenFileName(std::string_view name, std::size_t max) {
+  if (name.size() <= max) return std::string(name);
+  std::string_view ext;
+  const std::size_t dot = name.rfind('.');
+  if (dot != std::string_view::npos && dot > 0 && name.size() - dot <= 16 &&
+      name.size() - dot < max) {
+    ext = name.substr(dot);
+  }
+  return TruncateUtf8(name.substr(0, name.size() - ext.size()), max - ext.size()) +
+         std::string(ext);
+}
+
+std::string SafeFileName(std::string_view name, std::string_view fallback, std::size_t max) {
   const std::size_t cut = name.find_last_of("/\\");
   if (cut != std::string_view::npos) name = name.substr(cut + 1);
   std::string out;
   for (char c : name) {
     if (!IsControl(static_cast<unsigned char>(c))) out += c;
   }
-  out = TruncateUtf8(out, 200);
+  out = ShortenFileName(out, max);
   if (out.empty() || out == "." || out == "..") return std::string(fallback);
   if (out[0] == '.') out[0] = '_';
   return out;

@@ -20,11 +20,16 @@ bool IsValidFileName(std::string_view name);
 // `s` cut to at most `max` bytes without splitting a UTF-8 sequence.
 std::string TruncateUtf8(std::string_view s, std::size_t max);
 
+// `name` cut to at most `max` bytes keeping its extension (".tar.gz" counts
+// as ".gz"; one of at most 16 bytes is kept), the cut at a UTF-8 boundary.
+std::string ShortenFileName(std::string_view name, std::size_t max);
+
 // A name safe to create inside a chosen directory, whatever `name` says: the
 // last path component ('/' and '\' both separate), control characters
-// dropped, a leading '.' made '_', at most 200 bytes; "" , "." and ".."
-// become `fallback`.
-std::string SafeFileName(std::string_view name, std::string_view fallback);
+// dropped, a leading '.' made '_', at most `max` bytes (ShortenFileName);
+// "" , "." and ".." become `fallback`.
+std::string SafeFileName(std::string_view name, std::string_view fallback,
+                         std::size_t max = 200);
 
 // The text of a file message: "sent a file: cat.jpg (1.2 MB) [file <id>]".
 // It reads well in mosquitto_sub and keeps the id when a replay or history

@@ -98,8 +98,10 @@ void ArchiveIntake::HandleBroadcast(const ArchiveRecord& m) {
 
 void ArchiveIntake::HandleCommand(const std::string& user, const std::string& line) {
   idle_.Touch(user);
-  // Over-long lines get ParseCommand's error, as every command does.
-  if (files_ && line.size() <= kMaxCommandBytes && Files::Handles(line)) {
+  // Over-long lines get ParseCommand's error, as every command does, except `upload`, whose
+  // name may be what is too long: Files says so rather than "command too long".
+  if (files_ && (line.size() <= kMaxCommandBytes || line.rfind("upload ", 0) == 0) &&
+      Files::Handles(line)) {
     files_->Run(user, line);
     return;
   }

@@ -78,7 +78,7 @@ void Files::Run(const std::string& me, const std::string& raw) {
   if (!store_) {
     reply = Error(verb, "files are not available on this server (" + open_error_ + ")");
   } else if (verb == "upload") {
-    reply = Begin(me, line);
+    reply = line.size() > kMaxCommandBytes ? TooLong(line) : Begin(me, line);
   } else if (verb == "files") {
     reply = w.size() == 1 ? List(me) : Error(verb, "usage: files");
   } else if (w.size() < 2 || w.size() > 3 || Words(line, 4).size() > 3) {
@@ -101,6 +101,22 @@ void Files::Run(const std::string& me, const std::string& raw) {
     auto it = downloads_.find({me, reply.value("file", std::string())});
     if (it != downloads_.end()) Pump(it->first, it->second);
   }
+}
+
+json Files::TooLong(const std::string& line) {
+  // Only the name can make a well-formed upload this long: say it is the name.
+  auto w = Words(line, 5);
+  if (w.size() == 5) {
+    std::size_t name_at = w[4].second + w[4].first.size();
+    while (name_at < line.size() && line[name_at] == ' ') ++name_at;
+    const std::size_t name_bytes = line.size() - name_at;
+    if (name_bytes > kMaxFileNameBytes) {
+      return Error("upload", "the file name is " + std::to_string(name_bytes) + " bytes; at most " +
+                                 std::to_string(kMaxFileNameBytes) + " are allowed");
+    }
+  }
+  return Error("upload", "command too long (" + std::to_string(line.size()) + " bytes; at most " +
+                             std::to_string(kMaxCommandBytes) + ")");
 }
 
 json Files::Begin(const std::string& me, const std::string& line) {
@@ -161,6 +177,16 @@ json Files::Begin(const std::string& me, const std::string& line) {
   auto same = store_->FindResumable(row);
   if (!same.ok()) return Error("upload", "the server could not read its file list; try again");
   if (!*same) {
+    auto unfinished = store_->UploadCount(me);
+    if (!unfinished.ok()) {
+      return Error("upload", "the server could not read its file list; try again");
+    }
+    if (*unfinished >= kMaxUploads) {
+      return Error("upload", "you have " + std::to_string(*unfinished) +
+                                 " unfinished uploads, the most allowed at once; finish one "
+                                 "(send the same file to the same place again) or wait: "
+                                 "unfinished uploads are dropped a day after they began");
+    }
     auto used = store_->UsedBytes(me, now);
     if (!used.ok()) return Error("upload", "the server could not read its file list; try again");
     if (*used + row.size > options_.quota_bytes) {

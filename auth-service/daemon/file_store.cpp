@@ -170,6 +170,14 @@ Result<std::vector<FileRow>> FileStore::Recent(std::int64_t since, int limit) {
               [&](Stmt& s) { s.Bind(since).Bind(static_cast<std::int64_t>(limit)); });
 }
 
+Result<std::int64_t> FileStore::UploadCount(const std::string& owner) {
+  Stmt s(db_, "SELECT count(*) FROM uploads WHERE owner=?");
+  if (!s.ok()) return Status::Error("files.db: " + s.Error());
+  s.Bind(owner);
+  if (s.Step() != SQLITE_ROW) return Status::Error("files.db: " + s.Error());
+  return s.Int(0);
+}
+
 Result<std::int64_t> FileStore::UsedBytes(const std::string& owner, std::int64_t now) {
   Stmt s(db_,
          "SELECT (SELECT COALESCE(SUM(size),0) FROM files WHERE owner=?1 AND expires>?2) + "

@@ -58,6 +58,8 @@ class FileStore {
   // The newest `limit` files created after `since`, newest first.
   Result<std::vector<FileRow>> Recent(std::int64_t since, int limit);
 
+  // How many unfinished uploads `owner` has.
+  Result<std::int64_t> UploadCount(const std::string& owner);
   // Bytes counted against `owner`'s quota: unexpired files and unfinished uploads.
   Result<std::int64_t> UsedBytes(const std::string& owner, std::int64_t now);
 

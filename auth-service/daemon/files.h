@@ -89,6 +89,9 @@ class Files {
 
   // Commands (file_commands.cpp); each returns the reply to publish.
   nlohmann::json Begin(const std::string& me, const std::string& line);
+  // An `upload` line over kMaxCommandBytes: the name error when the name is
+  // what is too long, else the usual "command too long".
+  static nlohmann::json TooLong(const std::string& line);
   nlohmann::json Fetch(const std::string& me, const std::string& id, const std::string& offset);
   nlohmann::json Ack(const std::string& me, const std::string& id, const std::string& offset);
   nlohmann::json List(const std::string& me);
@@ -117,6 +120,10 @@ class Files {
   std::int64_t next_sweep_ = 0;
   // Downloads in progress per user at most (each holds a window in flight).
   static constexpr int kMaxDownloads = 4;
+  // Unfinished uploads per user at most (each holds a temporary file, a hash
+  // state and a row until it finishes or is dropped a day after it began):
+  // the quota counts bytes, so without this many small uploads would pile up.
+  static constexpr int kMaxUploads = 8;
 };
 
 }  // namespace imchat

@@ -170,6 +170,8 @@ class ClientChat(imtest.StackTest):
                       r"/block <user>  ", r"/unblock <user>  ",
                       r"/blocked  ", r"/history <user>\|all\|#<room> \[n\]  ", r"/nick \[<name>\]  ",
                       r"/query \[<user>\|#<room>\]  ", r"/help \[command\]  ",
+                      r"/send <user>\|#<room>\|all <path>  send a file",
+                      r"/get <file id> \[directory\]  download a file", r"/files  ",
                       r"/quit \(/exit, /logout\)  "]:
             alice.expect_line(r"^" + TIME + r"-- " + usage)
         alice.send("/help who")

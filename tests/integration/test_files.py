@@ -61,10 +61,18 @@ class RoundTrips(imtest.StackTest):
         r = begin(alice, "bob", b"x", "bad\x01name")
         self.assertFalse(r["ok"])
         self.assertIn("control characters", r["text"])
-        # A 4 KiB name does not fit a command line (1024 bytes): refused as a command.
+        # A 4 KiB name makes the line longer than a command may be (1024 bytes): still the
+        # name's own error, not "command too long".
         r = begin(alice, "bob", b"x", "z" * 4096)
         self.assertFalse(r["ok"], r)
+        self.assertEqual(r["text"], "the file name is 4096 bytes; at most 255 are allowed")
+        r = begin(alice, "bob", b"x", "\u00e9" * 2048)
+        self.assertEqual(r["text"], "the file name is 4096 bytes; at most 255 are allowed")
+        # Anything else that long is still too long as a command.
+        r = reply(alice, "upload " + " " * 2000 + "bob 1")
+        self.assertFalse(r["ok"], r)
         self.assertIn("command too long", r["text"])
+        self.assertEqual(tmp_files(self.stack), [])
 
     def test_bad_requests_say_what_is_wrong(self):
         alice = file_client(self.stack, "alice")
@@ -250,6 +258,34 @@ class Refusals(imtest.StackTest):
         # Another user's quota is their own.
         self.assertTrue(reply(file_client(self.stack, "bob"),
                               f"upload alice 1 {'b' * 64} text/plain ok.txt")["ok"])
+
+
+class UploadFlood(imtest.StackTest):
+    def test_one_user_cannot_open_uploads_without_end(self):
+        """An attack: many tiny uploads begun and never finished (the quota counts bytes, so
+        it alone would let thousands pile up, each a temporary file and a row)."""
+        alice = file_client(self.stack, "alice")
+        blobs = [bytes([i]) for i in range(8)]
+        opened = [begin(alice, "bob", b, f"piece{i}.bin") for i, b in enumerate(blobs)]
+        self.assertTrue(all(r["ok"] for r in opened), opened)
+        for i in range(8, 40):
+            r = begin(alice, "bob", bytes([i]), f"piece{i}.bin")
+            self.assertFalse(r["ok"], r)
+        self.assertIn("you have 8 unfinished uploads, the most allowed at once; finish one",
+                      r["text"])
+        self.assertIn("dropped a day after they began", r["text"])
+        self.assertEqual(len(tmp_files(self.stack)), 8, "nothing made for the refused ones")
+        # Asking again for one of the eight resumes it: not a new upload, not refused.
+        again = begin(alice, "bob", blobs[0], "piece0.bin")
+        self.assertTrue(again["ok"], again)
+        self.assertEqual(again["upload"], opened[0]["upload"])
+        # Finishing one makes room for one more, and only one.
+        self.assertEqual(send(alice, again, blobs[0])["status"], "done")
+        self.assertTrue(begin(alice, "bob", b"new", "new.bin")["ok"])
+        self.assertFalse(begin(alice, "bob", b"newer", "newer.bin")["ok"])
+        # Another user's count is their own.
+        bob = file_client(self.stack, "bob")
+        self.assertTrue(upload(bob, "alice", b"hello", "hello.txt")["status"] == "done")
 
 
 class Spoofing(imtest.StackTest):

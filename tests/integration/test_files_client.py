@@ -56,8 +56,36 @@ class FilesInTheClient(imtest.StackTest):
         bob.send("/files")
         bob.expect_line(r"-- recent files \(/get <id> \[dir\]\):$")
         bob.expect_line(r"--   " + file_id[:8] + r"  holiday photo\.jpg \(327\.7 kB\) from alice to you$")
+        # Any case, like every command.
+        bob.send("/FILES")
+        bob.expect_line(r"-- recent files \(/get <id> \[dir\]\):$")
+        bob.send("/Files x")
+        bob.expect_line(r"-- error: usage: /files$")
         bob.send("/get 0123456789abcdef0123456789abcdef " + into)
         bob.expect_line(r"-- error: no such file: 0123456789abcdef0123456789abcdef$")
+        for c in (alice, bob):
+            c.close_stdin()
+            self.assertEqual(c.wait(), 0, c.output())
+
+    def test_the_longest_local_names_go_whole_with_their_extension(self):
+        # Linux allows 255-byte file names (NAME_MAX), the service as many: such a name goes
+        # as it is (a 4 KiB one cannot exist on disk; ShortenFileName's unit test has those).
+        name = "\u00e9" * 125 + ".jpeg"
+        self.assertEqual(len(name.encode()), 255)
+        path = os.path.join(self.work, name)
+        with open(path, "wb") as f:
+            f.write(b"pixels")
+        alice = self.chat("alice")
+        bob = self.chat("bob")
+        alice.send(f"/send bob {path}")
+        alice.expect_line(r"-- sent .*\.jpeg \(6 B\) to bob in \d+ s; file [0-9a-f]{8}$",
+                          timeout=20)
+        line = bob.expect_line(r"\*alice\* sent a file: (.*) \(6 B\) \[file [0-9a-f]{32}\]$")
+        self.assertEqual(line.group(1), name)
+        alice.expect_no_line(r"shortened", timeout=0.2)
+        # Past NAME_MAX the system itself refuses the path, with its own error.
+        alice.send(f"/send bob {os.path.join(self.work, 'z' * 4096 + '.txt')}")
+        alice.expect_line(r"-- error: cannot send .*: File name too long$")
         for c in (alice, bob):
             c.close_stdin()
             self.assertEqual(c.wait(), 0, c.output())

@@ -236,12 +236,15 @@ TEST_CASE("client input: the command table has every verb once, with usage and h
     Input in = ParseInput("/" + std::string(c.name));
     CHECK(in.error.find("unknown command") == std::string::npos);
   }
-  CHECK(verbs.size() == 21);
+  CHECK(verbs.size() == 24);
   CHECK(ClientCommands().front().name == "msg");
   // The room commands follow the others; /help and /quit close the list.
   CHECK(ClientCommands()[10].name == "nick");
   CHECK(ClientCommands()[11].name == "create");
   CHECK(ClientCommands()[18].name == "topic");
+  // The file commands follow the rooms.
+  CHECK(ClientCommands()[19].name == "send");
+  CHECK(ClientCommands()[21].name == "files");
   CHECK(ClientCommands().back().name == "quit");
 }
 
@@ -262,4 +265,22 @@ TEST_CASE("client input: /help shows each command's aliases beside its name", "[
         "everyone)");
   CHECK(help["leave"] == "/leave (/part) [<room>]  stop being a member of a room (none: the "
                          "current one)");
+  CHECK(help["send"].rfind("/send <user>|#<room>|all <path>  send a file", 0) == 0);
+  CHECK(help["get"].rfind("/get <file id> [directory]  download a file", 0) == 0);
+  CHECK(help["files"].rfind("/files  the newest files you may download", 0) == 0);
+}
+
+TEST_CASE("client input: the file commands parse in any case, their arguments kept", "[unit]") {
+  Input in = ParseInput("/SEND bob  my file.txt ");
+  REQUIRE(in.kind == Input::Kind::kCommand);
+  CHECK(in.verb == Verb::kSend);
+  CHECK(in.text == "bob  my file.txt");
+  in = ParseInput("/Get 3f1c9a0e");
+  REQUIRE(in.kind == Input::Kind::kCommand);
+  CHECK(in.verb == Verb::kGet);
+  CHECK(in.text == "3f1c9a0e");
+  in = ParseInput("/files");
+  REQUIRE(in.kind == Input::Kind::kCommand);
+  CHECK(in.verb == Verb::kFiles);
+  CHECK(in.text.empty());
 }

@@ -142,9 +142,14 @@ TEST_CASE("client state: help, errors and oversized messages stay local", "[unit
   ChatState s("alice");
   Action a = Type(s, "/help");
   CHECK(a.publish.empty());
-  REQUIRE(a.lines.size() == 21);
+  REQUIRE(a.lines.size() == 24);
   CHECK(Show(a.lines)[0] ==
         "12:00:01 -- /msg (/to, /message, /whisper) <user> <text>  send a private message");
+  // The file commands are listed too (FileTransfers runs them, the table describes them).
+  CHECK(Show(a.lines)[19].rfind("12:00:01 -- /send <user>|#<room>|all <path>  send a file", 0) == 0);
+  CHECK(Show(a.lines)[20].rfind("12:00:01 -- /get <file id> [directory]  ", 0) == 0);
+  CHECK(Show(a.lines)[21].rfind("12:00:01 -- /files  ", 0) == 0);
+  CHECK(Show(Type(s, "/help get").lines).size() == 1);
   CHECK(Show(Type(s, "/help list").lines) ==
         Strings{"12:00:01 -- /who (/list, /whoelse)  list who is online"});
   CHECK(Show(Type(s, "/help exit").lines) ==

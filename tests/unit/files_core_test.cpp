@@ -108,6 +108,33 @@ TEST_CASE("a file name becomes a safe name inside the chosen directory", "[files
   const std::string cut = SafeFileName(accents, "f");
   CHECK(cut.size() == 200);
   CHECK(cut == imchat::TruncateUtf8(accents, 201));
+  // The extension survives the cut.
+  CHECK(SafeFileName(longname + ".jpg", "f") == std::string(196, 'x') + ".jpg");
+}
+
+TEST_CASE("a long file name is shortened to fit, keeping its extension", "[files]") {
+  using imchat::ShortenFileName;
+  CHECK(ShortenFileName("cat.jpg", 255) == "cat.jpg");
+  CHECK(ShortenFileName(std::string(255, 'a'), 255) == std::string(255, 'a'));
+  // 4 KiB names: ASCII, then 2-byte and 4-byte UTF-8 whose cut must fall on a boundary.
+  const std::string ascii = std::string(4092, 'n') + ".txt";
+  CHECK(ShortenFileName(ascii, 255) == std::string(251, 'n') + ".txt");
+  std::string e, clip;
+  while (e.size() < 4096) e += "é";
+  while (clip.size() < 4096) clip += "📎";
+  CHECK(ShortenFileName(e + ".tar.gz", 255) == e.substr(0, 252) + ".gz");
+  // 252 bytes of "a" + "é"... end inside an "é": cut back to 251.
+  const std::string short_e = ShortenFileName("a" + e + ".tar.gz", 255);
+  CHECK(short_e == ("a" + e).substr(0, 251) + ".gz");
+  const std::string short_clip = ShortenFileName(clip + ".png", 255);
+  CHECK(short_clip == clip.substr(0, 248) + ".png");
+  // No extension, or one too long to be one: a plain cut.
+  CHECK(ShortenFileName(std::string(4096, 'z'), 255) == std::string(255, 'z'));
+  const std::string odd = "a." + std::string(4094, 'b');
+  CHECK(ShortenFileName(odd, 255) == odd.substr(0, 255));
+  for (const std::string& n : {ascii, e, clip, odd}) {
+    CHECK(imchat::IsValidFileName(ShortenFileName(n, 255)));
+  }
 }
 
 TEST_CASE("the file message text keeps the id", "[files]") {
