@@ -84,6 +84,11 @@ export class Connection {
     if (up) {
       for (const [k, v] of Object.entries(up)) props[k] = Array.isArray(v) ? v[v.length - 1] : v;
     }
+    // File chunks (im/down/<me>/<file>/<offset>) stay bytes.
+    if (topic.startsWith('im/down/')) {
+      this.handlers.onMessage(topic, '', props, !!packet.retain, new Uint8Array(payload));
+      return;
+    }
     let text;
     try {
       text = new TextDecoder('utf-8', { fatal: false }).decode(payload);
@@ -137,13 +142,23 @@ export class Connection {
     this.client.reconnect();
   }
 
-  // Publishes at QoS 1; resolves with the PUBACK, rejects with the reason code on a refusal.
-  publish(topic, text, ref) {
+  // Publishes at QoS 1 (`payload` text or bytes, `props` more user properties); resolves
+  // with the PUBACK, rejects with the reason code on a refusal.
+  publish(topic, payload, ref, props) {
     return new Promise((resolve, reject) => {
       const opts = { qos: 1 };
-      if (ref) opts.properties = { userProperties: { ref } };
-      this.client.publish(topic, text, opts, (err) => (err ? reject(err) : resolve()));
+      if (ref || props) opts.properties = { userProperties: { ...props, ...(ref ? { ref } : {}) } };
+      this.client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  // A QoS 1 subscription of this connection only (downloads): a reconnect drops it.
+  subscribe(filter) {
+    this.client.subscribe(filter, { qos: 1 });
+  }
+
+  unsubscribe(filter) {
+    if (this.client.connected) this.client.unsubscribe(filter);
   }
 
   end() {
