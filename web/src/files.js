@@ -8,7 +8,9 @@ import { humanSize } from './format.js';
 
 export const FILE_ID_RE = /^[0-9a-f]{32}$/;
 const SHA_RE = /^[0-9a-f]{64}$/;
-const FILE_IN_TEXT = /\[file ([0-9a-f]{32})\]/;
+// The service's file message text (FileMessageText in auth-service/core/file_names.cpp):
+// "sent a file: <name> (<size>) [file <id>]".
+const FILE_TEXT = /^sent a file: ([^]*) \(\d+(?:\.\d)? [kMGT]?B\) \[file ([0-9a-f]{32})\]$/;
 const MIME_RE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
 // Images shown inline and in the viewer (never SVG: it can carry script).
 export const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -71,8 +73,8 @@ export function fileOf(props, text) {
       thumb: IMAGE_TYPES.has(mime) ? thumbUrl(props.thumb, props.thumb_mime) : null,
     };
   }
-  const m = FILE_IN_TEXT.exec(text || '');
-  return m ? { id: m[1], name: '', mime: '', size: null, sha256: null, thumb: null } : null;
+  const m = FILE_TEXT.exec(text || '');
+  return m ? { id: m[2], name: m[1], mime: '', size: null, sha256: null, thumb: null } : null;
 }
 
 // A name the `upload` line can carry: no control characters, at most 255 bytes of UTF-8.
