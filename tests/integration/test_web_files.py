@@ -15,6 +15,7 @@ import unittest
 import zlib
 
 import filetransfer
+import imtest
 import webtest
 
 
@@ -202,6 +203,53 @@ class WebFiles(webtest.WebTest):
         paho_bob.expect_none("im/user/bob/+", timeout=1.5)
         paho_bob.expect_none("im/room/+/+", timeout=0.1)
         alice.screenshot("web-files-refused-desktop")
+
+
+
+class WebFilesResume(WebFiles):
+    """The service's default limits: a file large enough to be cut off mid-upload."""
+    STACK_ARGS = {}
+
+    test_image_and_file_in_a_dm = None
+    test_refusals_show_and_send_nothing = None
+
+    def progress(self, browser):
+        return browser.js("const p = document.querySelector('#transfers .transfer progress');"
+                          "return p ? p.value : null;")
+
+    def test_upload_resumes_after_the_connection_drops(self):
+        # While the broker is down the page's WebSocket attempts fail: expected here.
+        self.allow_console(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/mqtt' failed")
+        # ... and a packet MQTT.js writes in the moment between the socket closing and its
+        # close event (a chunk's PUBACK, a keepalive) is refused by the browser.
+        self.allow_console(r"WebSocket is already in CLOSING or CLOSED state")
+        alice = self.logged_in("alice", conv="@bob")
+        data = os.urandom(64 * 1024 * 1024)
+        self.attach(alice, self.write("big.bin", data))
+        alice.wait(lambda: 2 <= (self.progress(alice) or 0) <= 70,
+                   "the upload to be under way (2-70 %)", timeout=60)
+        ready = self.stack._ready_count()
+        self.stack.stop_broker()
+        cut = self.progress(alice)
+        alice.wait(lambda: alice.conn_state() != "online", "the page to notice the drop")
+        self.stack.start_broker()
+        imtest.wait_for(lambda: self.stack._ready_count() > ready, timeout=20,
+                        what="the daemon to reconnect")
+        alice.wait_online(timeout=40)
+        # The service answers the repeated `upload` with what it holds; the page goes on there.
+        start = alice.wait(lambda: int(alice.js(
+            "const r = document.querySelector('#transfers .transfer');"
+            "return r ? r.dataset.start : '0';") or 0) or None,
+            "the upload row to say where it resumed", timeout=40)
+        self.assertGreater(start, 0)
+        self.assertLess(start, len(data))
+        file_id = alice.wait(lambda: (self.file_ids(alice) or [None])[0], "the file message",
+                             timeout=120)
+        paho_bob = filetransfer.file_client(self.stack, "bob")
+        r, got = filetransfer.fetch(paho_bob, file_id, timeout=60)
+        self.assertTrue(r["ok"], r)
+        self.assertEqual(filetransfer.sha(got), filetransfer.sha(data),
+                         f"resumed at {start} bytes (cut at {cut} %)")
 
 
 if __name__ == "__main__":

@@ -177,12 +177,14 @@ export class FileView {
     }
     const pct = t.size ? Math.floor((100 * t.acked) / t.size) : 100;
     row.dataset.state = t.state;
+    row.dataset.start = String(t.startOffset || 0);
     row.children[2].value = pct;
     row.children[2].hidden = t.state === 'error';
     row.children[1].textContent = {
       hashing: 'reading…',
       asking: `waiting for the server (${humanSize(t.size)})`,
-      sending: `${humanSize(t.acked)} of ${humanSize(t.size)} (${pct}%)`,
+      sending: `${humanSize(t.acked)} of ${humanSize(t.size)} (${pct}%)` +
+        (t.startOffset ? `, resumed at ${humanSize(t.startOffset)}` : ''),
       done: `sent (${humanSize(t.size)})`,
       error: t.error,
     }[t.state];

@@ -195,6 +195,7 @@ export class Files {
       u.chunk = j.chunk > 0 ? j.chunk : 65536;
       u.window = j.window > 0 ? j.window : 16;
       u.acked = u.sent = Math.min(u.size, Math.max(0, Number(j.offset) || 0));
+      u.startOffset = u.acked; // more than 0: the service held that much (a resumed upload)
       u.state = 'sending';
       this.fill(u);
       this.hooks.changed(u);
@@ -222,7 +223,7 @@ export class Files {
       const at = u.sent;
       const end = Math.min(u.size, at + u.chunk);
       u.sent = end;
-      conn.publish(`im/up/${this.me}/${u.id}/${at}`, u.bytes.subarray(at, end)).catch(() => {});
+      conn.publishChunk(`im/up/${this.me}/${u.id}/${at}`, u.bytes.subarray(at, end));
     }
   }
 
