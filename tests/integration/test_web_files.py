@@ -228,6 +228,14 @@ class WebFilesResume(WebFiles):
         self.attach(alice, self.write("big.bin", data))
         alice.wait(lambda: 2 <= (self.progress(alice) or 0) <= 70,
                    "the upload to be under way (2-70 %)", timeout=60)
+        # The upload row goes once the file is sent: record where it said it resumed.
+        alice.js("""
+            window.resumedAt = 0;
+            new MutationObserver(() => {
+              for (const r of document.querySelectorAll('#transfers .transfer'))
+                window.resumedAt = Math.max(window.resumedAt, Number(r.dataset.start) || 0);
+            }).observe(document.querySelector('#transfers'),
+                       {subtree: true, childList: true, attributes: true});""")
         ready = self.stack._ready_count()
         self.stack.stop_broker()
         cut = self.progress(alice)
@@ -237,10 +245,8 @@ class WebFilesResume(WebFiles):
                         what="the daemon to reconnect")
         alice.wait_online(timeout=40)
         # The service answers the repeated `upload` with what it holds; the page goes on there.
-        start = alice.wait(lambda: int(alice.js(
-            "const r = document.querySelector('#transfers .transfer');"
-            "return r ? r.dataset.start : '0';") or 0) or None,
-            "the upload row to say where it resumed", timeout=40)
+        start = alice.wait(lambda: alice.js("return window.resumedAt;") or None,
+                           "the upload row to say where it resumed", timeout=40)
         self.assertGreater(start, 0)
         self.assertLess(start, len(data))
         file_id = alice.wait(lambda: (self.file_ids(alice) or [None])[0], "the file message",

@@ -157,6 +157,7 @@ export class FileView {
     if (!this.files.uploads.includes(t)) {
       if (row) row.remove();
       this.rows.delete(t);
+      this.transfersEl.hidden = this.rows.size === 0;
       return;
     }
     if (!row) {
@@ -185,7 +186,6 @@ export class FileView {
       asking: `waiting for the server (${humanSize(t.size)})`,
       sending: `${humanSize(t.acked)} of ${humanSize(t.size)} (${pct}%)` +
         (t.startOffset ? `, resumed at ${humanSize(t.startOffset)}` : ''),
-      done: `sent (${humanSize(t.size)})`,
       error: t.error,
     }[t.state];
     row.children[1].setAttribute('role', t.state === 'error' ? 'alert' : 'status');

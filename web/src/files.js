@@ -250,11 +250,9 @@ export class Files {
       u.bytes = null;
       const props = { file: j.file, name: j.name, mime: j.mime, size: String(j.size), sha256: j.sha256 };
       if (u.thumb) Object.assign(props, u.thumb);
+      // The file message takes over from the row: it shows the file and its delivery state.
       this.chat.sendFile(u.key, j.text || `sent a file: ${u.name} [file ${j.file}]`, props);
-      setTimeout(() => {
-        this.dismiss(u);
-        this.hooks.changed(u);
-      }, 3000);
+      this.dismiss(u);
     }
     this.hooks.changed(u);
   }
