@@ -204,6 +204,30 @@ class WebFiles(webtest.WebTest):
         paho_bob.expect_none("im/room/+/+", timeout=0.1)
         alice.screenshot("web-files-refused-desktop")
 
+        # Dropping a file on the conversation and pasting an image into the message box send
+        # them too (the events a browser makes, with a DataTransfer holding the files).
+        image = png(50, 30, seed=3)
+        alice.js("""
+            const [text, png] = [arguments[0], new Uint8Array(arguments[1])];
+            const drop = new DataTransfer();
+            drop.items.add(new File([text], 'dropped.txt', {type: 'text/plain'}));
+            const zone = document.querySelector('#messages');
+            for (const type of ['dragenter', 'dragover', 'drop'])
+              zone.dispatchEvent(new DragEvent(type, {dataTransfer: drop, bubbles: true,
+                                                      cancelable: true}));
+            const paste = new DataTransfer();
+            paste.items.add(new File([png], 'image.png', {type: 'image/png'}));
+            document.querySelector('#composer-input').dispatchEvent(
+              new ClipboardEvent('paste', {clipboardData: paste, bubbles: true, cancelable: true}));
+        """, "dropped text\n", list(image))
+        got = {}
+        for _ in range(2):
+            m = paho_bob.expect("im/user/bob/alice", timeout=30)
+            got[m.props["name"]] = (m.props["mime"], m.props["sha256"])
+        self.assertEqual(got, {"dropped.txt": ("text/plain", filetransfer.sha(b"dropped text\n")),
+                               "image.png": ("image/png", filetransfer.sha(image))})
+        self.assertEqual(alice.find("#composer-input")[0].get_attribute("value"), "")
+
 
 
 class WebFilesResume(WebFiles):

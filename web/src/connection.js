@@ -171,6 +171,12 @@ export class Connection {
     }
   }
 
+  // Forgets the chunks not yet published whose topic starts with `prefix` (an upload that
+  // goes on from another offset).
+  dropChunks(prefix) {
+    this.chunks = this.chunks.filter(([t]) => !t.startsWith(prefix));
+  }
+
   _pump() {
     if (!this.ready) this.chunks = [];
     if (!this.chunks.length) {

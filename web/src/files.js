@@ -20,6 +20,7 @@ const THUMB_SIDES = [160, 120, 96, 64];
 const THUMB_QUALITIES = [0.8, 0.6, 0.4, 0.25];
 export const THUMB_MAX_BYTES = 4096;
 const NAME_MAX_BYTES = 255;
+const STALL_MS = 10000;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 export async function sha256Hex(data) {
@@ -196,8 +197,12 @@ export class Files {
       u.window = j.window > 0 ? j.window : 16;
       u.acked = u.sent = Math.min(u.size, Math.max(0, Number(j.offset) || 0));
       u.startOffset = u.acked; // more than 0: the service held that much (a resumed upload)
+      u.lastAcked = -1;
+      u.resentFrom = -1;
       u.state = 'sending';
+      if (this.chat.conn) this.chat.conn.dropChunks(`im/up/${this.me}/${u.id}/`);
       this.fill(u);
+      this.watch();
       this.hooks.changed(u);
       return true;
     }
@@ -213,6 +218,36 @@ export class Files {
     }
     this.hooks.changed(d);
     return true;
+  }
+
+  // Sends again from `offset`, dropping the chunks still queued from before.
+  restart(u, offset) {
+    if (this.chat.conn) this.chat.conn.dropChunks(`im/up/${this.me}/${u.id}/`);
+    u.acked = u.sent = offset;
+    this.fill(u);
+  }
+
+  // Every STALL_MS: an upload whose confirmed offset has not moved asks the service again
+  // where it stands (the `upload` line answers the offset it holds), so a lost chunk or
+  // a refusal that was not acted on cannot stop it for good.
+  watch() {
+    if (this.watching) return;
+    this.watching = setInterval(() => {
+      let busy = false;
+      for (const u of this.uploads) {
+        if (u.state !== 'sending') continue;
+        busy = true;
+        if (u.acked === u.lastAcked && this.chat.conn && this.chat.conn.ready) {
+          this.chat.conn.dropChunks(`im/up/${this.me}/${u.id}/`);
+          this.ask(u);
+        }
+        u.lastAcked = u.acked;
+      }
+      if (!busy) {
+        clearInterval(this.watching);
+        this.watching = null;
+      }
+    }, STALL_MS);
   }
 
   // Publishes chunks from `sent` while the window allows.
@@ -239,8 +274,7 @@ export class Files {
       // A chunk refused (one resent after a reconnect, say): go on from where the service is.
       if (j.offset !== u.resentFrom) {
         u.resentFrom = j.offset;
-        u.acked = u.sent = j.offset;
-        this.fill(u);
+        this.restart(u, j.offset);
       }
     } else if (j.status === 'error') {
       return this.fail(u, j.text || j.error || 'the upload failed');
