@@ -184,6 +184,10 @@ class WebFiles(webtest.WebTest):
         # A room bob is not a member of: the service refuses the upload, the page says why.
         alice.send("/create plaza")
         alice.open_conv("#plaza")
+        # A member's upload to the room: the file message shows in the room.
+        self.attach(alice, self.write("agenda.txt", b"1. files\n"))
+        alice.wait(lambda: len(self.file_ids(alice)) == 1, "the file message in #plaza")
+        self.assertIn("sent a file: agenda.txt (9 B)", alice.texts(kind="chat")[-1])
         bob.send("/open #plaza")
         bob.wait(lambda: bob.js("return document.querySelector('#messages').dataset.conv;") == "#plaza",
                  "#plaza open at bob")
@@ -260,6 +264,7 @@ class WebFilesResume(WebFiles):
                 window.resumedAt = Math.max(window.resumedAt, Number(r.dataset.start) || 0);
             }).observe(document.querySelector('#transfers'),
                        {subtree: true, childList: true, attributes: true});""")
+        alice.screenshot("web-files-upload-progress-desktop")
         ready = self.stack._ready_count()
         self.stack.stop_broker()
         cut = self.progress(alice)

@@ -164,6 +164,7 @@ export class Files {
       return this.fail(u, `cannot read ${u.name}: ${e.message || e}`);
     }
     if (IMAGE_TYPES.has(u.mime)) u.thumb = await makeThumb(file);
+    if (u.state === 'cancelled') return undefined; // dismissed while it was being read
     return this.ask(u);
   }
 
@@ -182,8 +183,13 @@ export class Files {
     this.chat.say(`not sent: ${text}`, 'service', u.key, { error: true });
   }
 
+  // Forgets an upload (the row's × button): one still running stops here; the service drops
+  // its unfinished part after a day.
   dismiss(t) {
     this.uploads = this.uploads.filter((u) => u !== t);
+    if (t.state === 'sending' && this.chat.conn) this.chat.conn.dropChunks(`im/up/${this.me}/${t.id}/`);
+    if (t.state !== 'done') t.state = 'cancelled';
+    t.bytes = null;
   }
 
   // The reply to `upload` or `fetch` (ctx from the pending list). True when taken.
