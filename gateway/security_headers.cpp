@@ -25,7 +25,9 @@ std::string ContentSecurityPolicy(std::string_view host) {
     connect += " ws://" + std::string(host) + " wss://" + std::string(host);
   }
   // No 'unsafe-inline' anywhere: the web client ships its scripts and styles as files.
-  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  // Images may be blob: URLs, which only the page's own script can make (the web client shows
+  // a downloaded image from its verified bytes that way).
+  return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
          connect +
          "; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 }

@@ -8,6 +8,8 @@ import { Sidebar } from './sidebar.js';
 import { handleService } from './service.js';
 import { setBadge, notify } from './notify.js';
 import { neutralise } from './text.js';
+import { Files, fileOf } from './files.js';
+import { FileView } from './file_view.js';
 
 const HISTORY_FIRST = 50;
 const HISTORY_PAGE = 200;
@@ -33,8 +35,11 @@ export class Chat {
     this.mention = new RegExp(`(^|[^A-Za-z0-9_.-])@?${escapeRe(me)}(?![A-Za-z0-9_-])`, 'i');
     this.abort = new AbortController(); // ends every listener of this chat (dispose)
     const signal = this.abort.signal;
+    this.files = new Files(this, { changed: (t) => this.fileView.changed(t) });
+    this.fileView = new FileView(this.files, ui.transfers);
     this.view = new MessageView(ui.messages, {
       signal,
+      attachment: (msg) => this.fileView.attachment(msg),
       displayName: (u) => neutralise(this.users.get(u)?.display || ''),
       needOlder: (conv) => this.loadOlder(conv),
     });
@@ -152,7 +157,7 @@ export class Chat {
   }
 
   // --- MQTT in
-  onMessage(topic, text, props, retained) {
+  onMessage(topic, text, props, retained, bytes) {
     const parts = topic.split('/');
     if (parts[0] !== 'im') return;
     const ts = Number(props.ts) || Date.now();
@@ -174,6 +179,9 @@ export class Chat {
       }
       case 'room':
         if (parts.length === 4) this.chatIn(this.conv(`#${parts[2]}`), { ...base, from: parts[3] }, props);
+        break;
+      case 'down': // a file chunk: im/down/<me>/<file>/<offset>
+        if (parts.length === 5 && parts[2] === this.me) this.files.onChunk(parts[3], Number(parts[4]), bytes);
         break;
       case 'presence':
         this.presenceIn(parts[2], text, retained);
@@ -212,7 +220,7 @@ export class Chat {
       this.view.update(msg);
       return;
     }
-    const msg = makeMessage({ ...fields, own, kind: 'chat' });
+    const msg = makeMessage({ ...fields, own, kind: 'chat', file: fileOf(props, fields.text) });
     if (own && conv.kind === 'dm' && msg.id) this.byId.set(msg.id, { msg, conv });
     if (!own || conv.kind === 'dm') {
       if (!own) msg.state = null;
@@ -358,6 +366,19 @@ export class Chat {
     this.transmit({ topic, text, ref, msg, conv });
   }
 
+  // The message announcing an uploaded file: the `done` reply's text and the file's user
+  // properties (topics.md "Files"). No membership check here: the service took the upload.
+  sendFile(key, text, props) {
+    const conv = this.conv(key);
+    const topic = conv.kind === 'all' ? 'im/all' : conv.kind === 'dm' ? `im/user/${conv.name}` : `im/room/${conv.name}`;
+    const ref = this.nextRef();
+    const msg = makeMessage({ from: this.me, text, own: true, ref, file: fileOf(props, text),
+      state: conv.kind === 'dm' ? 'sending' : null });
+    this.byRef.set(ref, { msg, conv });
+    this.add(conv, msg);
+    this.transmit({ topic, text, ref, msg, conv, props });
+  }
+
   command(line, ctx) {
     this.pending.push(ctx);
     this.transmit({ topic: `im/cmd/${this.me}`, text: line, ctx });
@@ -373,7 +394,7 @@ export class Chat {
   }
 
   publish(item) {
-    this.conn.publish(item.topic, item.text, item.ref).then(() => {
+    this.conn.publish(item.topic, item.text, item.ref, item.props).then(() => {
       const m = item.msg;
       if (m && m.state === 'sending') {
         m.state = 'sent';
@@ -398,6 +419,7 @@ export class Chat {
     if (!first) this.pending = this.pending.filter((p) => held.some((h) => h.ctx === p));
     // What was typed offline goes first, in the order it was typed.
     for (const item of held) this.publish(item);
+    if (!first) this.files.resume();
     if (first) {
       this.command('users', { verb: 'users', silent: true });
       this.command('rooms', { verb: 'rooms', silent: true });

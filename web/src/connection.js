@@ -7,6 +7,8 @@ import { workerTimer } from './worker_timer.js';
 
 // CONNACK reason codes (MQTT 5) that mean "this name/password is not accepted".
 const REFUSED = new Set([0x86, 0x87, 0x8c]);
+// publishChunk waits while the WebSocket holds more than this unsent.
+const SEND_BUFFER_BYTES = 256 * 1024;
 export const REFUSAL_TEXT =
   'wrong name or password, or the name is locked for a while after 3 failed tries';
 
@@ -33,6 +35,8 @@ export class Connection {
     this.carbons = null; // null = unknown, true/false after the SUBACK
     this.backoff = 1000;
     this.retryTimer = null;
+    this.chunks = []; // [topic, bytes] waiting for publishChunk's pump
+    this.pumping = false;
     this.client = mqtt.connect(url, {
       protocolVersion: 5,
       username: user,
@@ -84,6 +88,11 @@ export class Connection {
     if (up) {
       for (const [k, v] of Object.entries(up)) props[k] = Array.isArray(v) ? v[v.length - 1] : v;
     }
+    // File chunks (im/down/<me>/<file>/<offset>) stay bytes.
+    if (topic.startsWith('im/down/')) {
+      this.handlers.onMessage(topic, '', props, !!packet.retain, new Uint8Array(payload));
+      return;
+    }
     let text;
     try {
       text = new TextDecoder('utf-8', { fatal: false }).decode(payload);
@@ -106,6 +115,7 @@ export class Connection {
     const wasReady = this.ready;
     this.connected = false;
     this.ready = false;
+    this.chunks = [];
     if (this.ended) {
       this.handlers.onState('offline');
       return;
@@ -137,13 +147,64 @@ export class Connection {
     this.client.reconnect();
   }
 
-  // Publishes at QoS 1; resolves with the PUBACK, rejects with the reason code on a refusal.
-  publish(topic, text, ref) {
+  // Publishes at QoS 1 (`payload` text or bytes, `props` more user properties); resolves
+  // with the PUBACK, rejects with the reason code on a refusal.
+  publish(topic, payload, ref, props) {
     return new Promise((resolve, reject) => {
       const opts = { qos: 1 };
-      if (ref) opts.properties = { userProperties: { ref } };
-      this.client.publish(topic, text, opts, (err) => (err ? reject(err) : resolve()));
+      if (ref || props) opts.properties = { userProperties: { ...props, ...(ref ? { ref } : {}) } };
+      this.client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
     });
+  }
+
+  // Publishes file chunks one at a time, each in its own task and only while the socket's
+  // send buffer is short. Why: MQTT.js joins the packets written in one tick, or while the
+  // socket is backed up, into one WebSocket message, and the gateway closes a connection
+  // whose message exceeds the largest MQTT payload plus header slack (seen: a window of 16
+  // chunks sent as one 1 MiB message, closed with 1009). Chunks still queued when the
+  // connection drops are dropped: the upload resumes from the service's offset.
+  publishChunk(topic, bytes) {
+    this.chunks.push([topic, bytes]);
+    if (!this.pumping) {
+      this.pumping = true;
+      this._pump();
+    }
+  }
+
+  // Forgets the chunks not yet published whose topic starts with `prefix` (an upload that
+  // goes on from another offset).
+  dropChunks(prefix) {
+    this.chunks = this.chunks.filter(([t]) => !t.startsWith(prefix));
+  }
+
+  _pump() {
+    if (!this.ready) this.chunks = [];
+    if (!this.chunks.length) {
+      this.pumping = false;
+      return;
+    }
+    const socket = this.client.stream && this.client.stream.socket;
+    if (socket && socket.readyState !== 1) { // closing: MQTT.js learns it a little later
+      this.chunks = [];
+      this.pumping = false;
+      return;
+    }
+    if (socket && socket.bufferedAmount > SEND_BUFFER_BYTES) {
+      setTimeout(() => this._pump(), 10);
+      return;
+    }
+    const [topic, bytes] = this.chunks.shift();
+    this.client.publish(topic, bytes, { qos: 1 }, () => {});
+    setTimeout(() => this._pump(), 0);
+  }
+
+  // A QoS 1 subscription of this connection only (downloads): a reconnect drops it.
+  subscribe(filter) {
+    this.client.subscribe(filter, { qos: 1 });
+  }
+
+  unsubscribe(filter) {
+    if (this.client.connected) this.client.unsubscribe(filter);
   }
 
   end() {

@@ -41,3 +41,17 @@ export function lastSeen(online, ts, now = Date.now()) {
   if (s < 86400) return `last seen ${Math.round(s / 3600)} h ago`;
   return `last seen ${shortFmt.format(new Date(ts))}`;
 }
+
+// "512 B", "1.2 MB": the service's HumanSize (auth-service/core/file_names.cpp), so sizes
+// read the same in the web client, the CLI and the service's messages.
+export function humanSize(bytes) {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1000;
+  let unit = 0;
+  while (v >= 999.95 && unit < 3) {
+    v /= 1000;
+    unit++;
+  }
+  return `${v.toFixed(1)} ${units[unit]}`;
+}

@@ -3,6 +3,7 @@ import { Chat } from './chat.js';
 import { Connection } from './connection.js';
 import { canAsk, ask } from './notify.js';
 import { neutralise } from './text.js';
+import { wireFileInput } from './file_view.js';
 
 const $ = (id) => document.getElementById(id);
 const NAME_RE = /^[A-Za-z0-9_.-]{1,32}$/;
@@ -99,6 +100,7 @@ function startChat(name, password) {
     messages: $('messages'),
     conversations: $('conversations'),
     addressBook: $('address-book'),
+    transfers: $('transfers'),
     onOpen,
     logout,
   });
@@ -115,7 +117,7 @@ function startChat(name, password) {
       }
       chat.onReady(first);
     },
-    onMessage: (t, text, props, retained) => chat.onMessage(t, text, props, retained),
+    onMessage: (t, text, props, retained, bytes) => chat.onMessage(t, text, props, retained, bytes),
     onRefused: (text, everConnected) => {
       const why = everConnected ? `the server refused the login again: ${text}` : text;
       conn = null;
@@ -188,6 +190,8 @@ function wireApp() {
     e.preventDefault();
     submit();
   });
+  wireFileInput({ attach: $('attach'), picker: $('file-input'), dropZone: $('pane'), input },
+    (files) => chat && chat.files.send(files, chat.current));
   $('logout').addEventListener('click', logout);
   $('room-new').addEventListener('click', () => {
     input.value = '/join ';

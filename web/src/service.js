@@ -1,6 +1,7 @@
 // Messages on im/svc/<me>: command replies (matched to the command that asked, by verb and
 // order), the welcome, delivery statuses of own messages, and room notices.
 import { makeMessage } from './store.js';
+import { fileOf } from './files.js';
 
 function takePending(chat, verb) {
   const i = chat.pending.findIndex((p) => p.verb === verb);
@@ -21,11 +22,16 @@ export function handleService(chat, j) {
       return status(chat, j);
     case 'notice':
       return notice(chat, j);
+    case 'upload':
+      return chat.files.onUploadEvent(j);
+    case 'fetch':
+      return chat.files.onFetchEvent(j);
     default:
   }
 }
 
 function reply(chat, j, ctx) {
+  if (j.cmd === 'upload' || j.cmd === 'fetch') return chat.files.onReply(j, ctx);
   if (!j.ok) {
     if (ctx.verb === 'history' && ctx.before) {
       // A server without the history cursor: no older pages.
@@ -108,7 +114,8 @@ function history(chat, j, ctx) {
     if (conv.ids.has(h.id)) continue;
     const own = h.from === chat.me;
     const msg = makeMessage({ id: h.id, from: h.from, ts: Number(h.ts) || 0, text: h.text ?? '',
-      own, history: true, state: own && conv.kind === 'dm' ? 'sent' : null });
+      own, history: true, state: own && conv.kind === 'dm' ? 'sent' : null,
+      file: fileOf(null, h.text) });
     // Own messages still waiting for their id are matched by text and closeness in time.
     if (own && settledByHistory(chat, conv, msg)) continue;
     page.push(msg);

@@ -14,7 +14,7 @@ const STATE_LABEL = {
 };
 
 export class MessageView {
-  // hooks: displayName(user) -> string, needOlder(conv), me
+  // hooks: displayName(user) -> string, needOlder(conv), attachment(msg) -> element
   constructor(container, hooks) {
     this.el = container;
     this.hooks = hooks;
@@ -232,6 +232,7 @@ export class MessageView {
     text.dir = 'auto';
     renderText(text, msg.text);
     el.append(head, text);
+    if (msg.file && this.hooks.attachment) el.append(this.hooks.attachment(msg));
     this._applyState(el, msg);
     this.nodes.set(msg, el);
     return el;
