@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <random>
 
+#include "topics.h"
+
 namespace imchat::client {
 
 namespace {
@@ -63,7 +65,8 @@ bool IsLoginRefusal(int reason, int rc) {
 
 }  // namespace
 
-Session::Session(SessionOptions options) : options_(std::move(options)) {
+Session::Session(SessionOptions options)
+    : options_(std::move(options)), device_("imchat-" + RandomHex(16)) {
   if (options_.client_id.empty()) {
     options_.client_id = "imchat-" + options_.user + "-" + RandomHex(8);
   }
@@ -82,6 +85,9 @@ Session::Session(SessionOptions options) : options_(std::move(options)) {
     e.message.payload = msg->get_payload_str();
     e.message.retained = msg->is_retained();
     const mqtt::properties& props = msg->get_properties();
+    if (props.contains(mqtt::property::CORRELATION_DATA)) {
+      e.message.correlation = mqtt::get<std::string>(props, mqtt::property::CORRELATION_DATA);
+    }
     std::size_t n = props.size();
     for (std::size_t i = 0; i < n; ++i) {
       try {
@@ -184,8 +190,10 @@ ConnectResult Session::Connect(const std::vector<std::string>& filters) {
 bool Session::Publish(const Outgoing& out, std::uint64_t tag) {
   if (!client_->is_connected()) return false;
   auto msg = mqtt::make_message(out.topic, out.payload, 1, false);
-  if (!out.ref.empty() || !out.props.empty()) {
+  const bool command = out.topic == CmdTopic(options_.user);
+  if (!out.ref.empty() || !out.props.empty() || command) {
     mqtt::properties props;
+    if (command) props.add(mqtt::property(mqtt::property::CORRELATION_DATA, device_));
     if (!out.ref.empty()) {
       props.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string("ref"), out.ref));
     }
