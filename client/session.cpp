@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <random>
 
+#include "hex.h"
 #include "topics.h"
 
 namespace imchat::client {
@@ -41,13 +42,13 @@ class PublishListener : public mqtt::iaction_listener {
   std::uint64_t tag_;
 };
 
-std::string RandomHex(int digits) {
+// `bytes` random bytes as 2 * `bytes` hex digits.
+std::string RandomHex(int bytes) {
   std::random_device rd;
   std::mt19937_64 gen((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
   std::string out;
-  const char* hex = "0123456789abcdef";
-  for (int i = 0; i < digits; ++i) out += hex[gen() % 16];
-  return out;
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>(gen() & 0xff);
+  return LowerHex(out);
 }
 
 // True when a failed CONNECT means the server said no to these credentials,
@@ -66,9 +67,9 @@ bool IsLoginRefusal(int reason, int rc) {
 }  // namespace
 
 Session::Session(SessionOptions options)
-    : options_(std::move(options)), device_("imchat-" + RandomHex(16)) {
+    : options_(std::move(options)), device_("imchat-" + RandomHex(8)) {
   if (options_.client_id.empty()) {
-    options_.client_id = "imchat-" + options_.user + "-" + RandomHex(8);
+    options_.client_id = "imchat-" + options_.user + "-" + RandomHex(4);
   }
   if (pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
     wake_[0] = wake_[1] = -1;

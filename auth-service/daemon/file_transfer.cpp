@@ -14,6 +14,7 @@
 #include "file_names.h"
 #include "file_topics.h"
 #include "files.h"
+#include "hex.h"
 #include "names.h"
 
 namespace imchat {
@@ -21,16 +22,6 @@ namespace imchat {
 using nlohmann::json;
 
 namespace {
-
-std::string Hex(const unsigned char* p, unsigned n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 15];
-  }
-  return out;
-}
 
 // Writes all of `data` at `offset`; errno is kept on failure.
 bool WriteAt(int fd, const char* data, std::size_t n, std::int64_t offset) {
@@ -187,7 +178,7 @@ void Files::Finish(Upload& u) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(u.sha, digest, &len);
-  const std::string sha = Hex(digest, len);
+  const std::string sha = LowerHex(digest, len);
   const FileRow row = u.row;
   const std::string correlation = u.correlation;
   Forget(row.id);
