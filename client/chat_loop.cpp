@@ -253,6 +253,8 @@ void ChatLoop::HandleEvents() {
   for (auto& event : session_->TakeEvents()) {
     switch (event.kind) {
       case SessionEvent::Kind::kMessage: {
+        // Another device's answers would take this one's pending commands.
+        if (ForAnotherDevice(event.message, state_.me(), session_->device())) break;
         Action files;
         if (transfers_.OnMessage(event.message, NowMs(), &files)) {
           transfer_activity_ = Clock::now();

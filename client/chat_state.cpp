@@ -99,6 +99,10 @@ bool IsOptionalSubscription(const std::string& filter) {
   return filter == kRoomsFilter || filter == kRoomInfoFilter || filter.rfind("im/down/", 0) == 0;
 }
 
+bool ForAnotherDevice(const Incoming& m, const std::string& me, const std::string& mine) {
+  return !m.correlation.empty() && m.correlation != mine && m.topic == SvcTopic(me);
+}
+
 std::string RefusedSubscriptionsText(const std::vector<std::string>& refused) {
   std::string filters;
   for (const std::string& f : refused) filters += (filters.empty() ? "" : ", ") + f;

@@ -30,6 +30,7 @@ struct Incoming {
   std::string payload;
   std::vector<std::pair<std::string, std::string>> props;  // MQTT 5 user properties
   bool retained = false;
+  std::string correlation;  // MQTT 5 Correlation Data ("" = none)
 };
 
 // Something to publish (QoS 1, never retained).
@@ -60,6 +61,13 @@ bool IsOptionalSubscription(const std::string& filter);
 
 // The line telling the user that `refused` (optional filters) were refused.
 std::string RefusedSubscriptionsText(const std::vector<std::string>& refused);
+
+// True when `m` answers a command another device of `me` sent (topics.md
+// "Several devices"): on im/svc/<me> with correlation data other than
+// `mine`, the value this client puts on its own commands. Such a message is
+// not shown; one without correlation data (welcome, statuses, notices, the
+// answers to an MQTT 3.1.1 tool's commands) is for every device.
+bool ForAnotherDevice(const Incoming& m, const std::string& me, const std::string& mine);
 
 class ChatState {
  public:

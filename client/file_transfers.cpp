@@ -14,6 +14,7 @@
 
 #include "file_names.h"
 #include "file_topics.h"
+#include "hex.h"
 #include "names.h"
 #include "topics.h"
 
@@ -59,21 +60,11 @@ Line Err(const std::string& text, std::int64_t now_ms) {
   return l;
 }
 
-std::string Hex(const unsigned char* p, unsigned n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 15];
-  }
-  return out;
-}
-
 std::string Finish(EVP_MD_CTX* ctx) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(ctx, digest, &len);
-  return Hex(digest, len);
+  return LowerHex(digest, len);
 }
 
 // The SHA-256 of what `fd` holds from the start (read a chunk at a time).

@@ -10,6 +10,9 @@
 #include <cstdio>
 #include <random>
 
+#include "hex.h"
+#include "topics.h"
+
 namespace imchat::client {
 
 namespace {
@@ -39,13 +42,13 @@ class PublishListener : public mqtt::iaction_listener {
   std::uint64_t tag_;
 };
 
-std::string RandomHex(int digits) {
+// `bytes` random bytes as 2 * `bytes` hex digits.
+std::string RandomHex(int bytes) {
   std::random_device rd;
   std::mt19937_64 gen((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
   std::string out;
-  const char* hex = "0123456789abcdef";
-  for (int i = 0; i < digits; ++i) out += hex[gen() % 16];
-  return out;
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>(gen() & 0xff);
+  return LowerHex(out);
 }
 
 // True when a failed CONNECT means the server said no to these credentials,
@@ -63,9 +66,10 @@ bool IsLoginRefusal(int reason, int rc) {
 
 }  // namespace
 
-Session::Session(SessionOptions options) : options_(std::move(options)) {
+Session::Session(SessionOptions options)
+    : options_(std::move(options)), device_("imchat-" + RandomHex(8)) {
   if (options_.client_id.empty()) {
-    options_.client_id = "imchat-" + options_.user + "-" + RandomHex(8);
+    options_.client_id = "imchat-" + options_.user + "-" + RandomHex(4);
   }
   if (pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
     wake_[0] = wake_[1] = -1;
@@ -82,6 +86,9 @@ Session::Session(SessionOptions options) : options_(std::move(options)) {
     e.message.payload = msg->get_payload_str();
     e.message.retained = msg->is_retained();
     const mqtt::properties& props = msg->get_properties();
+    if (props.contains(mqtt::property::CORRELATION_DATA)) {
+      e.message.correlation = mqtt::get<std::string>(props, mqtt::property::CORRELATION_DATA);
+    }
     std::size_t n = props.size();
     for (std::size_t i = 0; i < n; ++i) {
       try {
@@ -184,8 +191,10 @@ ConnectResult Session::Connect(const std::vector<std::string>& filters) {
 bool Session::Publish(const Outgoing& out, std::uint64_t tag) {
   if (!client_->is_connected()) return false;
   auto msg = mqtt::make_message(out.topic, out.payload, 1, false);
-  if (!out.ref.empty() || !out.props.empty()) {
+  const bool command = out.topic == CmdTopic(options_.user);
+  if (!out.ref.empty() || !out.props.empty() || command) {
     mqtt::properties props;
+    if (command) props.add(mqtt::property(mqtt::property::CORRELATION_DATA, device_));
     if (!out.ref.empty()) {
       props.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string("ref"), out.ref));
     }

@@ -76,10 +76,16 @@ class Session {
   ConnectResult Connect(const std::vector<std::string>& filters);
   bool connected() const;
 
-  // Publishes at QoS 1 (with the `ref` user property when set). The outcome
+  // Publishes at QoS 1 (with the `ref` user property when set; a command on
+  // im/cmd/<me> with device() as its MQTT 5 Correlation Data). The outcome
   // comes back as a kPublished event with `tag`. False (nothing sent) when
   // not connected or Paho refuses it at once.
   bool Publish(const Outgoing& out, std::uint64_t tag);
+
+  // This client's correlation data: random, the same for the whole run
+  // (reconnects included), so the service's answers to its commands can be
+  // told from those to the user's other devices (ForAnotherDevice).
+  const std::string& device() const { return device_; }
 
   // Sends DISCONNECT (reason: normal) and waits for it to go out.
   void Disconnect();
@@ -92,6 +98,7 @@ class Session {
 
  private:
   SessionOptions options_;
+  std::string device_;
   std::unique_ptr<mqtt::async_client> client_;
   std::mutex mu_;
   std::deque<SessionEvent> events_;

@@ -15,6 +15,7 @@
 // (command); flags is '-' or a
 // set of 'o' (offline: the recipient held no inbox) and 'r' (resent after a
 // service hello); id and to are '-' when empty; names follow IsValidUserName;
+// a command's ref field carries its MQTT 5 Correlation Data (any bytes);
 // ts and the lengths are decimal. ("-" is also a valid user name; the kind
 // says which fields hold a name.)
 #ifndef IMCHAT_CORE_ARCHIVE_STREAM_H_
@@ -37,7 +38,8 @@ struct ArchiveRecord {
   std::int64_t ts = 0;   // ms since the Unix epoch, when the broker accepted it
   std::string from;      // sender, or the user who sent the command
   std::string to;        // direct: recipient; room: the room; empty otherwise
-  std::string ref;       // the sender's `ref` user property, if any
+  std::string ref;       // the sender's `ref` user property, if any; for a command,
+                         // its MQTT 5 Correlation Data (binary; "" = none)
   std::string body;      // payload bytes, or the command line
 
   bool operator==(const ArchiveRecord& o) const;

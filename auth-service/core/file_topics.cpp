@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include "hex.h"
 #include "names.h"
 #include "topics.h"
 
@@ -83,13 +84,7 @@ bool IsSha256Hex(std::string_view s) { return IsLowerHex(s, 64); }
 std::string NewFileId() {
   unsigned char bytes[kFileIdChars / 2];
   if (RAND_bytes(bytes, sizeof bytes) != 1) return "";
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return LowerHex(bytes, sizeof bytes);
 }
 
 }  // namespace imchat

@@ -18,6 +18,9 @@ inline constexpr std::size_t kMaxDisplayChars = 64;
 inline constexpr std::size_t kMaxPayloadBytes = 64 * 1024;
 // One command line on im/cmd/<me>.
 inline constexpr std::size_t kMaxCommandBytes = 1024;
+// A command's MQTT 5 Correlation Data, echoed on its answers (topics.md
+// "Several devices"); more is refused with an error.
+inline constexpr std::size_t kMaxCorrelationBytes = 128;
 // `history <user> [n]`: n when omitted, and the most one request returns.
 inline constexpr int kDefaultHistory = 20;
 inline constexpr int kMaxHistory = 500;

@@ -35,7 +35,7 @@ void ArchiveIntake::OnBatch(const std::string& batch) {
         HandleDirect(r);
         break;
       case ArchiveRecord::Kind::kCommand:
-        HandleCommand(r.from, r.body);
+        HandleCommand(r.from, r.body, r.ref);
         break;
       case ArchiveRecord::Kind::kRoom:
         idle_.Touch(r.from);
@@ -47,7 +47,7 @@ void ArchiveIntake::OnBatch(const std::string& batch) {
 
 void ArchiveIntake::OnOldTopic(const InMessage& m, const ParsedTopic& t) {
   if (t.kind == TopicKind::kCmd) {
-    HandleCommand(t.first, m.payload);
+    HandleCommand(t.first, m.payload, "");
     return;
   }
   ArchiveRecord r;
@@ -96,17 +96,30 @@ void ArchiveIntake::HandleBroadcast(const ArchiveRecord& m) {
   env_.log.Log(line);
 }
 
-void ArchiveIntake::HandleCommand(const std::string& user, const std::string& line) {
+void ArchiveIntake::HandleCommand(const std::string& user, const std::string& line,
+                                  const std::string& correlation) {
   idle_.Touch(user);
+  Command cmd = ParseCommand(line);
+  json reply;
+  if (correlation.size() > kMaxCorrelationBytes) {
+    // Not echoed (that is what is refused), so every device of the user sees
+    // this; the command is not run.
+    reply = ReplyError(cmd.verb, "the command's correlation data is " +
+                                     std::to_string(correlation.size()) + " bytes; at most " +
+                                     std::to_string(kMaxCorrelationBytes) +
+                                     " are allowed; the command was not run");
+    env_.log.Log("command " + user + ": " + (cmd.verb.empty() ? "(empty)" : cmd.verb) +
+                 " refused: correlation data of " + std::to_string(correlation.size()) + " bytes");
+    env_.out.Reply(user, reply);
+    return;
+  }
   // Over-long lines get ParseCommand's error, as every command does, except `upload`, whose
   // name may be what is too long: Files says so rather than "command too long".
   if (files_ && (line.size() <= kMaxCommandBytes || line.rfind("upload ", 0) == 0) &&
       Files::Handles(line)) {
-    files_->Run(user, line);
+    files_->Run(user, line, correlation);
     return;
   }
-  Command cmd = ParseCommand(line);
-  json reply;
   if (!cmd.error.empty()) {
     std::string error = cmd.error;
     if (error.rfind("unknown command", 0) == 0) error = error.substr(0, error.find(';'));
@@ -118,7 +131,7 @@ void ArchiveIntake::HandleCommand(const std::string& user, const std::string& li
   env_.log.Log(
       "command " + user + ": " + (cmd.verb.empty() ? std::string("(empty)") : cmd.verb) +
       (reply.value("ok", false) ? " ok" : " refused: " + reply.value("text", std::string())));
-  env_.out.Reply(user, reply);
+  env_.out.Reply(user, reply, correlation);
 }
 
 }  // namespace imchat

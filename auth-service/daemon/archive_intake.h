@@ -48,7 +48,9 @@ class ArchiveIntake {
  private:
   void HandleDirect(const ArchiveRecord& m);
   void HandleBroadcast(const ArchiveRecord& m);
-  void HandleCommand(const std::string& user, const std::string& line);
+  // `correlation`: the command's MQTT 5 Correlation Data, echoed on its answers.
+  void HandleCommand(const std::string& user, const std::string& line,
+                     const std::string& correlation);
 
   ServiceEnv env_;
   bool log_text_;  // message text in server.log

@@ -68,7 +68,7 @@ bool Files::Handles(std::string_view line) {
   return v == "upload" || v == "fetch" || v == "fetch-ack" || v == "files";
 }
 
-void Files::Run(const std::string& me, const std::string& raw) {
+void Files::Run(const std::string& me, const std::string& raw, const std::string& correlation) {
   // Trailing CR/LF from line-oriented tools is not part of the command (nor of a name).
   std::string line = raw;
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
@@ -78,7 +78,7 @@ void Files::Run(const std::string& me, const std::string& raw) {
   if (!store_) {
     reply = Error(verb, "files are not available on this server (" + open_error_ + ")");
   } else if (verb == "upload") {
-    reply = line.size() > kMaxCommandBytes ? TooLong(line) : Begin(me, line);
+    reply = line.size() > kMaxCommandBytes ? TooLong(line) : Begin(me, line, correlation);
   } else if (verb == "files") {
     reply = w.size() == 1 ? List(me) : Error(verb, "usage: files");
   } else if (w.size() < 2 || w.size() > 3 || Words(line, 4).size() > 3) {
@@ -87,7 +87,8 @@ void Files::Run(const std::string& me, const std::string& raw) {
   } else {
     const std::string id(w[1].first);
     const std::string offset(w.size() > 2 ? std::string(w[2].first) : "");
-    reply = verb == "fetch" ? Fetch(me, id, offset.empty() ? "0" : offset) : Ack(me, id, offset);
+    reply = verb == "fetch" ? Fetch(me, id, offset.empty() ? "0" : offset, correlation)
+                            : Ack(me, id, offset);
   }
   if (reply.is_null()) return;  // fetch-ack: nothing to say when all is well
   const bool ok = reply.value("ok", false);
@@ -95,7 +96,7 @@ void Files::Run(const std::string& me, const std::string& raw) {
     env_.log.Log("command " + me + ": " + verb +
                  (ok ? " ok" : " refused: " + reply.value("text", std::string())));
   }
-  env_.out.Reply(me, reply);
+  env_.out.Reply(me, reply, correlation);
   // A fetch's first chunks follow its reply.
   if (verb == "fetch" && ok) {
     auto it = downloads_.find({me, reply.value("file", std::string())});
@@ -119,7 +120,7 @@ json Files::TooLong(const std::string& line) {
                              std::to_string(kMaxCommandBytes) + ")");
 }
 
-json Files::Begin(const std::string& me, const std::string& line) {
+json Files::Begin(const std::string& me, const std::string& line, const std::string& correlation) {
   auto w = Words(line, 5);
   if (w.size() < 5) return Error("upload", kUploadUsage);
   // The name is the rest of the line after the type, spaces included.
@@ -218,6 +219,7 @@ json Files::Begin(const std::string& me, const std::string& line) {
   std::string error;
   Upload* u = Open(row, &error);
   if (!u) return Error("upload", error);
+  u->correlation = correlation;  // its follow-ups go to the device that asked last
   json j = ReplyOk("upload", (u->have ? "resuming " : "send ") + row.name + " (" +
                                  HumanSize(row.size) + ") from byte " + std::to_string(u->have));
   j["upload"] = row.id;
@@ -227,7 +229,7 @@ json Files::Begin(const std::string& me, const std::string& line) {
   j["topic"] = UploadChunkTopic(me, row.id, u->have);
   // Nothing to send (an empty file): done at once, after this reply.
   if (u->have == row.size) {
-    env_.out.Reply(me, j);
+    env_.out.Reply(me, j, correlation);
     Finish(*u);
     return json();
   }
@@ -241,7 +243,8 @@ bool Files::MayFetch(const std::string& me, const FileRow& f) const {
   return false;
 }
 
-json Files::Fetch(const std::string& me, const std::string& id, const std::string& offset_text) {
+json Files::Fetch(const std::string& me, const std::string& id, const std::string& offset_text,
+                  const std::string& correlation) {
   const std::string unknown = "no such file: " + Printable(id, 40);
   std::int64_t offset = 0;
   if (!ParseSize(offset_text, &offset)) {
@@ -270,6 +273,7 @@ json Files::Fetch(const std::string& me, const std::string& id, const std::strin
   d.sent = d.acked = offset;
   d.touched = now;
   d.sha256 = f.sha256;
+  d.correlation = correlation;
   downloads_[{me, id}] = d;
   json j = ReplyOk("fetch", "sending " + f.name + " (" + HumanSize(f.size) + ") from byte " +
                                 std::to_string(offset));

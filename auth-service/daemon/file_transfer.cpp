@@ -14,6 +14,7 @@
 #include "file_names.h"
 #include "file_topics.h"
 #include "files.h"
+#include "hex.h"
 #include "names.h"
 
 namespace imchat {
@@ -21,16 +22,6 @@ namespace imchat {
 using nlohmann::json;
 
 namespace {
-
-std::string Hex(const unsigned char* p, unsigned n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 15];
-  }
-  return out;
-}
 
 // Writes all of `data` at `offset`; errno is kept on failure.
 bool WriteAt(int fd, const char* data, std::size_t n, std::int64_t offset) {
@@ -105,14 +96,14 @@ void Files::Forget(const std::string& upload) {
 }
 
 void Files::Fail(const std::string& owner, const std::string& upload, std::int64_t offset,
-                 const std::string& error) {
+                 const std::string& error, const std::string& correlation) {
   json j = {{"type", "upload"},
             {"upload", upload},
             {"status", "error"},
             {"error", error},
             {"text", error}};
   if (offset >= 0) j["offset"] = offset;
-  env_.out.Reply(owner, j);
+  env_.out.Reply(owner, j, correlation);
 }
 
 void Files::OnChunk(const InMessage& m) {
@@ -134,21 +125,23 @@ void Files::OnChunk(const InMessage& m) {
   if (!u || u->row.owner != t->owner) {
     // The broker only lets <me> publish here, so this is a finished or
     // cancelled upload of <me>'s: say so once per chunk, it is cheap.
-    Fail(t->owner, t->id, -1, "no upload " + t->id + " in progress; start with upload");
+    Fail(t->owner, t->id, -1, "no upload " + t->id + " in progress; start with upload", "");
     return;
   }
   const std::int64_t n = static_cast<std::int64_t>(m.payload.size());
   if (t->offset != u->have) {
     Fail(t->owner, t->id, u->have,
          "chunk at byte " + std::to_string(t->offset) + " refused: the service holds " +
-             std::to_string(u->have) + " bytes; send from there, in order");
+             std::to_string(u->have) + " bytes; send from there, in order",
+         u->correlation);
     return;
   }
   if (n == 0 || n > static_cast<std::int64_t>(kFileChunkBytes) || u->have + n > u->row.size) {
     Fail(t->owner, t->id, u->have,
          "chunk of " + std::to_string(n) + " bytes at byte " + std::to_string(t->offset) +
              " refused: chunks are 1-" + std::to_string(kFileChunkBytes) +
-             " bytes and end at the announced size " + std::to_string(u->row.size));
+             " bytes and end at the announced size " + std::to_string(u->row.size),
+         u->correlation);
     return;
   }
   const std::string path = store_->TempPath(u->row.id);
@@ -157,14 +150,16 @@ void Files::OnChunk(const InMessage& m) {
   const int err = errno;
   if (fd >= 0) close(fd);
   if (!written) {
-    const std::string owner = u->row.owner, id = u->row.id, name = u->row.name;
+    const std::string owner = u->row.owner, id = u->row.id, name = u->row.name,
+                      correlation = u->correlation;
     env_.log.Log("error: upload " + id + " of " + owner + ": " + path + ": " + std::strerror(err));
     Forget(id);
     (void)store_->DropUpload(id);
     Fail(owner, id, -1,
          err == ENOSPC ? "the server's disk is full: the upload of " + name +
                              " was cancelled; try again later"
-                       : "the server could not write " + name + "; the upload was cancelled");
+                       : "the server could not write " + name + "; the upload was cancelled",
+         correlation);
     return;
   }
   EVP_DigestUpdate(u->sha, m.payload.data(), m.payload.size());
@@ -172,7 +167,8 @@ void Files::OnChunk(const InMessage& m) {
   if (u->have < u->row.size) {
     env_.out.Reply(
         u->row.owner,
-        {{"type", "upload"}, {"upload", u->row.id}, {"status", "progress"}, {"offset", u->have}});
+        {{"type", "upload"}, {"upload", u->row.id}, {"status", "progress"}, {"offset", u->have}},
+        u->correlation);
     return;
   }
   Finish(*u);
@@ -182,8 +178,9 @@ void Files::Finish(Upload& u) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_DigestFinal_ex(u.sha, digest, &len);
-  const std::string sha = Hex(digest, len);
+  const std::string sha = LowerHex(digest, len);
   const FileRow row = u.row;
+  const std::string correlation = u.correlation;
   Forget(row.id);
   const std::string temp = store_->TempPath(row.id);
   if (sha != row.sha256) {
@@ -191,7 +188,8 @@ void Files::Finish(Upload& u) {
     env_.log.Log("upload " + row.id + " of " + row.owner + " refused: SHA-256 mismatch");
     Fail(row.owner, row.id, -1,
          "the bytes received hash to " + sha + ", not the announced " + row.sha256 +
-             ": upload refused; send the file again");
+             ": upload refused; send the file again",
+         correlation);
     return;
   }
   // Content-addressed: the same bytes are stored once.
@@ -206,7 +204,8 @@ void Files::Finish(Upload& u) {
   if (!have_content && rename(temp.c_str(), content.c_str()) != 0) {
     env_.log.Log("error: upload " + row.id + ": rename: " + std::strerror(errno));
     (void)store_->DropUpload(row.id);
-    Fail(row.owner, row.id, -1, "the server could not store " + row.name + "; send it again");
+    Fail(row.owner, row.id, -1, "the server could not store " + row.name + "; send it again",
+         correlation);
     return;
   }
   FileRow f = row;
@@ -217,22 +216,25 @@ void Files::Finish(Upload& u) {
   (void)store_->DropUpload(row.id);  // also removes the temp file when the content existed
   if (!added.ok()) {
     env_.log.Log("error: upload " + row.id + ": " + added.message());
-    Fail(row.owner, row.id, -1, "the server could not record " + row.name + "; send it again");
+    Fail(row.owner, row.id, -1, "the server could not record " + row.name + "; send it again",
+         correlation);
     return;
   }
   env_.log.Log("file " + f.id + " from " + f.owner + " to " + f.conv + ": " +
                std::to_string(f.size) + " bytes");
-  env_.out.Reply(row.owner, {{"type", "upload"},
-                             {"upload", row.id},
-                             {"status", "done"},
-                             {"file", f.id},
-                             {"name", f.name},
-                             {"mime", f.mime},
-                             {"size", f.size},
-                             {"sha256", f.sha256},
-                             {"to", f.conv},
-                             {"expires", f.expires},
-                             {"text", FileMessageText(f.name, f.size, f.id)}});
+  env_.out.Reply(row.owner,
+                 {{"type", "upload"},
+                  {"upload", row.id},
+                  {"status", "done"},
+                  {"file", f.id},
+                  {"name", f.name},
+                  {"mime", f.mime},
+                  {"size", f.size},
+                  {"sha256", f.sha256},
+                  {"to", f.conv},
+                  {"expires", f.expires},
+                  {"text", FileMessageText(f.name, f.size, f.id)}},
+                 correlation);
 }
 
 void Files::Pump(const DownloadKey& key, Download& d) {
@@ -242,10 +244,12 @@ void Files::Pump(const DownloadKey& key, Download& d) {
   if (fd < 0) {
     env_.log.Log("error: download " + key.second + " for " + key.first + ": " + d.path + ": " +
                  std::strerror(errno));
-    env_.out.Reply(key.first, {{"type", "fetch"},
-                               {"file", key.second},
-                               {"status", "error"},
-                               {"text", "the server could not read the file; try again later"}});
+    env_.out.Reply(key.first,
+                   {{"type", "fetch"},
+                    {"file", key.second},
+                    {"status", "error"},
+                    {"text", "the server could not read the file; try again later"}},
+                   d.correlation);
     downloads_.erase(key);
     return;
   }
@@ -257,17 +261,19 @@ void Files::Pump(const DownloadKey& key, Download& d) {
     if (n <= 0) break;
     chunk.resize(static_cast<std::size_t>(n));
     env_.out.link().Publish(DownloadChunkTopic(key.first, key.second, d.sent), chunk, 1, false, {},
-                            0);
+                            0, {});
     d.sent += n;
   }
   close(fd);
   if (d.sent >= d.size) {
     d.done = true;  // kept until confirmed, so late fetch-acks are no error
-    env_.out.Reply(key.first, {{"type", "fetch"},
-                               {"file", key.second},
-                               {"status", "done"},
-                               {"size", d.size},
-                               {"sha256", d.sha256}});
+    env_.out.Reply(key.first,
+                   {{"type", "fetch"},
+                    {"file", key.second},
+                    {"status", "done"},
+                    {"size", d.size},
+                    {"sha256", d.sha256}},
+                   d.correlation);
   }
 }
 

@@ -20,6 +20,12 @@
 // members of the room now, everyone for `all`. A file someone may not fetch
 // is "no such file", like an unknown id.
 //
+// Several devices: a command's correlation data is echoed on its reply and
+// on the follow-ups of the transfer it started or resumed (upload progress,
+// done and errors; fetch done and errors); the latest `upload` or `fetch`
+// of a transfer decides. Held in memory only: after a restart the
+// follow-ups carry none until the transfer's next command.
+//
 // Implemented in file_commands.cpp (commands) and file_transfer.cpp (chunks).
 #ifndef IMCHAT_DAEMON_FILES_H_
 #define IMCHAT_DAEMON_FILES_H_
@@ -63,8 +69,9 @@ class Files {
 
   // True for a command line this part answers (its first word).
   static bool Handles(std::string_view line);
-  // Runs the command and publishes its reply(ies) on im/svc/<me>.
-  void Run(const std::string& me, const std::string& line);
+  // Runs the command and publishes its reply(ies) on im/svc/<me>, with
+  // `correlation` (the command's MQTT 5 Correlation Data, "" = none).
+  void Run(const std::string& me, const std::string& line, const std::string& correlation = "");
   // A chunk on im/up/<me>/<upload>/<offset>.
   void OnChunk(const InMessage& m);
   // Expiry sweep and idle downloads; call often (does work once a minute).
@@ -75,6 +82,7 @@ class Files {
     FileRow row;
     std::int64_t have = 0;
     EVP_MD_CTX* sha = nullptr;
+    std::string correlation;  // of the latest `upload` command for it
   };
   struct Download {
     std::string path;
@@ -83,16 +91,19 @@ class Files {
     std::int64_t acked = 0;
     std::int64_t touched = 0;
     std::string sha256;
-    bool done = false;  // the final "done" reply went out
+    bool done = false;        // the final "done" reply went out
+    std::string correlation;  // of the `fetch` that started it
   };
   using DownloadKey = std::pair<std::string, std::string>;  // user, file id
 
   // Commands (file_commands.cpp); each returns the reply to publish.
-  nlohmann::json Begin(const std::string& me, const std::string& line);
+  nlohmann::json Begin(const std::string& me, const std::string& line,
+                       const std::string& correlation);
   // An `upload` line over kMaxCommandBytes: the name error when the name is
   // what is too long, else the usual "command too long".
   static nlohmann::json TooLong(const std::string& line);
-  nlohmann::json Fetch(const std::string& me, const std::string& id, const std::string& offset);
+  nlohmann::json Fetch(const std::string& me, const std::string& id, const std::string& offset,
+                       const std::string& correlation);
   nlohmann::json Ack(const std::string& me, const std::string& id, const std::string& offset);
   nlohmann::json List(const std::string& me);
   bool MayFetch(const std::string& me, const FileRow& f) const;
@@ -105,7 +116,7 @@ class Files {
   // The hash checked: content renamed into place and the file row added.
   void Finish(Upload& u);
   void Fail(const std::string& owner, const std::string& upload, std::int64_t offset,
-            const std::string& error);
+            const std::string& error, const std::string& correlation);
   void Pump(const DownloadKey& key, Download& d);
 
   ServiceEnv env_;

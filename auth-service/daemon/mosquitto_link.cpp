@@ -104,8 +104,7 @@ void MosquittoLink::SubscribeAll() {
   // Chat messages and commands arrive batched on the archive stream
   // (archive_stream.h), not on their own topics.
   static const std::vector<std::string> kFilters = {LoginTopic("+"), LogoutTopic("+"),
-                                                    kSessionsTopic, kArchiveTopic,
-                                                    kUploadFilter};
+                                                    kSessionsTopic, kArchiveTopic, kUploadFilter};
   // Versions before the archive stream subscribed the chat and command topics
   // in this same persistent session; the broker keeps such subscriptions.
   // What they queued still arrives (and is handled, service.cpp); no more after this.
@@ -306,6 +305,10 @@ bool MosquittoLink::Send(const Outgoing& o) {
   for (const auto& [k, v] : o.props) {
     mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, k.c_str(), v.c_str());
   }
+  if (!o.correlation.empty()) {
+    mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, o.correlation.data(),
+                                  static_cast<std::uint16_t>(o.correlation.size()));
+  }
   int mid = 0;
   int rc = mosquitto_publish_v5(mosq_, &mid, o.topic.c_str(), static_cast<int>(o.payload.size()),
                                 o.payload.data(), o.qos, o.retain, props);
@@ -317,9 +320,10 @@ bool MosquittoLink::Send(const Outgoing& o) {
 }
 
 void MosquittoLink::Publish(const std::string& topic, const std::string& payload, int qos,
-                            bool retain, const UserProps& props, std::uint64_t tag) {
+                            bool retain, const UserProps& props, std::uint64_t tag,
+                            const std::string& correlation) {
   if (tag) ++tagged_;
-  outbox_.push_back({topic, payload, qos, retain, props, tag});
+  outbox_.push_back({topic, payload, qos, retain, props, tag, correlation});
   Flush();
 }
 

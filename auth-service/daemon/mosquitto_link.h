@@ -58,7 +58,7 @@ class MosquittoLink : public MqttLink {
   // cannot be sent is reported as kNotSent, untagged ones wait for the next
   // connection.
   void Publish(const std::string& topic, const std::string& payload, int qos, bool retain,
-               const UserProps& props, std::uint64_t tag) override;
+               const UserProps& props, std::uint64_t tag, const std::string& correlation) override;
   // Hands queued messages to libmosquitto as the window frees up.
   void Flush();
   // Untagged publishes given up since the last call (the outbox overflowed
@@ -73,6 +73,7 @@ class MosquittoLink : public MqttLink {
     bool retain;
     UserProps props;
     std::uint64_t tag;
+    std::string correlation;
   };
   enum class State { kIdle, kConnecting, kConnected };
 

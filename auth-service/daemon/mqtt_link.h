@@ -38,9 +38,11 @@ class MqttLink {
   // Sends a PUBLISH. When `tag` != 0 the outcome is reported back to the
   // service as Service::OnPublished(tag, reason): 0 on success, the PUBACK
   // reason code (>= 0x80) when the broker refused it, kNotSent otherwise.
-  // Never throws.
+  // A non-empty `correlation` goes out as the MQTT 5 Correlation Data
+  // (binary, any bytes). Never throws.
   virtual void Publish(const std::string& topic, const std::string& payload, int qos, bool retain,
-                       const UserProps& props, std::uint64_t tag) = 0;
+                       const UserProps& props, std::uint64_t tag,
+                       const std::string& correlation) = 0;
 };
 
 }  // namespace imchat

@@ -55,7 +55,8 @@ void OfflineQueue::PumpReplay(const std::string& user) {
         pending_[tag] = {user, m.id, m.sender, m.ref};
         r.inflight.insert(m.id);
         env_.out.link().Publish(UserTopic(user, m.sender), m.body, 1, false,
-                                {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}}, tag);
+                                {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}}, tag,
+                                {});
       }
     }
   }

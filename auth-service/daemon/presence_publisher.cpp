@@ -20,7 +20,7 @@ void PresencePublisher::Tick(std::int64_t now) {
   std::string payload = DumpJson(table_.OnlineNames());
   if (payload == online_last_) return;
   online_last_ = payload;
-  env_.out.link().Publish(kOnlineTopic, payload, 1, true, {}, 0);
+  env_.out.link().Publish(kOnlineTopic, payload, 1, true, {}, 0, {});
 }
 
 }  // namespace imchat

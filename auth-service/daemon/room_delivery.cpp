@@ -147,7 +147,7 @@ void RoomDelivery::Fetch(const std::string& user, Replay& rp) {
       run.inflight.insert(m.seq);
       env_.out.link().Publish(
           RoomFromTopic(run.room, m.sender), m.body, 1, false,
-          {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}, {"for", user}}, tag);
+          {{"id", m.id}, {"ts", std::to_string(m.ts)}, {"queued", "1"}, {"for", user}}, tag, {});
     }
     Advance(user, run);
     // Only skipped messages so far: read on rather than wait for PUBACKs.

@@ -112,7 +112,7 @@ std::string Rooms::Remove(const std::string& room, const std::string& user,
     store_.DeleteRoom(room);
     env_.out.Control({{"op", "room_close"}, {"room", room}});
     // An empty retained publication clears the retained roominfo.
-    env_.out.link().Publish(RoomInfoTopic(room), "", 1, true, {}, 0);
+    env_.out.link().Publish(RoomInfoTopic(room), "", 1, true, {}, 0, {});
     env_.log.Log("room #" + room + " closed: its last member " + user + " left");
     rooms_.erase(room);
     return "";

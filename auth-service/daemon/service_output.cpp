@@ -20,10 +20,12 @@ json ReplyError(const std::string& cmd, const std::string& text) {
 }
 
 void ServiceOutput::Publish(const std::string& topic, const json& j, bool retain) {
-  link_.Publish(topic, DumpJson(j), 1, retain, {}, 0);
+  link_.Publish(topic, DumpJson(j), 1, retain, {}, 0, {});
 }
 
-void ServiceOutput::Reply(const std::string& user, const json& j) { Publish(SvcTopic(user), j); }
+void ServiceOutput::Reply(const std::string& user, const json& j, const std::string& correlation) {
+  link_.Publish(SvcTopic(user), DumpJson(j), 1, false, {}, 0, correlation);
+}
 
 void ServiceOutput::Control(const json& j) { Publish(kControlTopic, j); }
 

@@ -27,8 +27,11 @@ class ServiceOutput {
 
   // QoS 1, no user properties, no PUBACK tag.
   void Publish(const std::string& topic, const nlohmann::json& j, bool retain = false);
-  // On im/svc/<user>: a reply, welcome, notice or status.
-  void Reply(const std::string& user, const nlohmann::json& j);
+  // On im/svc/<user>: a reply, welcome, notice or status. `correlation`: the
+  // MQTT 5 Correlation Data of the command this answers, echoed so that only
+  // the device that asked takes it as its own (topics.md "Several devices");
+  // "" for everything that is not an answer to one command.
+  void Reply(const std::string& user, const nlohmann::json& j, const std::string& correlation = "");
   // On $CONTROL/imchat/v1: hello, blocks, block/unblock, stored, kick.
   void Control(const nlohmann::json& j);
   // A delivery status for the message `id` that `sender` sent to `to`

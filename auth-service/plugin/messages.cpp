@@ -107,13 +107,28 @@ void ReplaceTopic(mosquitto_evt_message* ed, const std::string& topic) {
   ed->topic = copy;
 }
 
+// The MQTT 5 Correlation Data of a publish ("" when it has none).
+std::string CorrelationData(const mosquitto_property* props) {
+  void* value = nullptr;
+  uint16_t len = 0;
+  if (!mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &value, &len, false)) {
+    return "";
+  }
+  std::string out(static_cast<const char*>(value), len);
+  mosquitto_free(value);
+  return out;
+}
+
 // A command reaches the service on the archive stream, behind every chat
 // message accepted before it (so `history` right after a message includes it).
+// Its correlation data travels in the record's ref, for the service to echo
+// on the answers (topics.md "Several devices").
 int CommandMessage(State& state, mosquitto_evt_message* ed, const std::string& me) {
   ArchiveRecord r;
   r.kind = ArchiveRecord::Kind::kCommand;
   r.ts = NowMs();
   r.from = me;
+  r.ref = CorrelationData(ed->properties);
   if (ed->payload && ed->payloadlen > 0) {
     r.body.assign(static_cast<const char*>(ed->payload), ed->payloadlen);
   }

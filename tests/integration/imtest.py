@@ -160,6 +160,8 @@ class Message:
         props = getattr(msg, "properties", None)
         if props is not None and hasattr(props, "UserProperty"):
             self.props = dict(props.UserProperty)
+        # MQTT 5 Correlation Data (bytes), None when absent.
+        self.correlation = getattr(props, "CorrelationData", None) if props is not None else None
 
     @property
     def text(self):
@@ -268,18 +270,23 @@ class Client:
         wait_for(lambda: mid in self._subacks, what=f"SUBACK for {topic}")
         return self._subacks[mid][0]
 
-    def publish(self, topic, payload, qos=1, retain=False, user_properties=None, wait=True):
+    def publish(self, topic, payload, qos=1, retain=False, user_properties=None, wait=True,
+                correlation=None):
+        """correlation: MQTT 5 Correlation Data (bytes) to send along."""
         props = None
-        if self.protocol == 5 and user_properties:
+        if self.protocol == 5 and (user_properties or correlation is not None):
             props = Properties(PacketTypes.PUBLISH)
-            props.UserProperty = list(user_properties.items())
+            if user_properties:
+                props.UserProperty = list(user_properties.items())
+            if correlation is not None:
+                props.CorrelationData = correlation
         info = self.mqtt.publish(topic, payload, qos=qos, retain=retain, properties=props)
         if wait and qos > 0:
             wait_for(lambda: info.mid in self._pubacks, what=f"PUBACK for {topic}")
         return info
 
-    def command(self, line):
-        self.publish(f"im/cmd/{self.user}", line)
+    def command(self, line, correlation=None):
+        self.publish(f"im/cmd/{self.user}", line, correlation=correlation)
 
     def expect(self, topic=None, timeout=TIMEOUT, predicate=None):
         """Returns the next received message matching topic (a filter) and predicate,

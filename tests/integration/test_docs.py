@@ -108,7 +108,8 @@ class DocsStateTheLimitsOfLimitsH(unittest.TestCase):
 
     def test_limits_h_has_every_limit(self):
         for name in ("kMaxNameChars", "kMaxDisplayChars", "kMaxPayloadBytes", "kMaxCommandBytes",
-                     "kDefaultHistory", "kMaxHistory", "kMaxSinceSeconds"):
+                     "kDefaultHistory", "kMaxHistory", "kMaxSinceSeconds",
+                     "kMaxCorrelationBytes"):
             self.assertIn(name, self.limits)
 
     def test_broker_message_size_limit_is_the_payload_limit(self):
@@ -130,6 +131,8 @@ class DocsStateTheLimitsOfLimitsH(unittest.TestCase):
             f"1-{lim['kMaxNameChars']} characters of",
             f"`since`: at most {lim['kMaxSinceSeconds']} seconds "
             f"({lim['kMaxSinceSeconds'] // 86400} days)",
+            f"Correlation Data at most {lim['kMaxCorrelationBytes']} bytes",
+            f"1-{lim['kMaxCorrelationBytes']} bytes",
         ]
         for text in stated:
             with self.subTest(text=text):

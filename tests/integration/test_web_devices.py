@@ -99,6 +99,41 @@ class WebDevices(webtest.WebTest):
         self.assertTrue(carol.stays(lambda: not set(carol.texts()) & {text, reply, cli_text},
                                     1.0), carol.describe())
 
+    def test_each_device_shows_only_the_answers_to_its_own_commands(self):
+        page = self.logged_in("alice")
+        cli = self.stack.chat("alice")
+        cli.ready()
+        # The CLI's refused command: its error line there, nothing in the browser.
+        cli.send("/history zed")
+        cli.expect_line(r"unknown user 'zed'")
+        self.assertTrue(page.stays(lambda: not [t for t in page.texts() if "zed" in t], 2.0),
+                        page.describe())
+        # The browser's: shown there, not by the CLI.
+        page.send("/history zelda")
+        page.wait_msg_containing("unknown user 'zelda'")
+        cli.expect_no_line(r"zelda", timeout=2.0)
+        # Unsolicited: bob adds alice to a room; both devices hear of it.
+        self.bob.subscribe("im/svc/bob")
+        self.bob.command("create dev")
+        self.bob.command("invite dev alice")
+        cli.expect_line(r"-- bob added you to #dev\b")
+        page.wait(lambda: (page.conv("#dev") or {}).get("conv") == "#dev", "#dev in the sidebar")
+
+    def test_join_of_a_room_i_am_in_opens_it(self):
+        page = self.logged_in("alice")
+        self.bob.subscribe("im/svc/bob")
+        self.bob.command("create dev")
+        self.bob.command("invite dev alice")
+        page.wait(lambda: page.conv("#dev"), "#dev in the sidebar")
+        for line in ("/join dev", "/join #dev"):
+            page.open_conv("all")
+            page.send(line)
+            page.wait(lambda: page.js("return document.querySelector('#messages').dataset.conv;")
+                      == "#dev", f"{line} to open #dev")
+            self.assertTrue(page.stays(lambda: not [t for t in page.texts()
+                                                    if "already a member" in t], 1.0),
+                            page.describe())
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -37,6 +37,7 @@ TEST_CASE("archive batches round-trip every kind, flag and byte", "[unit]") {
   };
   records[1].body.push_back('\0');
   records[1].ref = "my ref with spaces\n";
+  records[3].ref = std::string("correlation \n\0\xff", 15);  // a command's: binary
   records[2].offline = true;
   records[3].ts = 0;
   ArchiveRecord resent = Rec(Kind::kDirect, "k0-9", "erin", "bob", "again");

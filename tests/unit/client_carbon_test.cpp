@@ -85,3 +85,26 @@ TEST_CASE("client history pages: before <id> is sent, `more` offers the next pag
           R"j({"type":"reply","cmd":"history","ok":true,"text":"1 messages with bob","more":false,"messages":[{"id":"k1-5","from":"alice","to":"bob","ts":1795348801000,"text":"a"}]})j")
           .size() == 2);
 }
+
+TEST_CASE("client devices: answers to another device's commands are skipped", "[unit]") {
+  using imchat::client::ForAnotherDevice;
+  struct Case {
+    std::string topic, correlation;
+    bool skipped;
+  };
+  const std::string mine = "imchat-0123456789abcdef";
+  const Case cases[] = {
+      {"im/svc/alice", "web-5f3a9c", true},          // the browser's reply
+      {"im/svc/alice", std::string("\0", 1), true},  // any bytes that are not ours
+      {"im/svc/alice", mine, false},                 // ours
+      {"im/svc/alice", "", false},                   // welcome, status, notice, MQTT 3.1.1
+      {"im/all/bob", "web-5f3a9c", false},           // only service messages are answers
+      {"im/svc/alicex", "web-5f3a9c", false},        // not my service topic
+  };
+  for (const Case& c : cases) {
+    Incoming m = Msg(c.topic, "{}");
+    m.correlation = c.correlation;
+    INFO(c.topic << " " << c.correlation);
+    CHECK(ForAnotherDevice(m, "alice", mine) == c.skipped);
+  }
+}

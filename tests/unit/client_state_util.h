@@ -35,7 +35,12 @@ using Props = std::vector<std::pair<std::string, std::string>>;
 
 inline Incoming Msg(std::string topic, std::string payload, Props props = {},
                     bool retained = false) {
-  return {std::move(topic), std::move(payload), std::move(props), retained};
+  Incoming m;
+  m.topic = std::move(topic);
+  m.payload = std::move(payload);
+  m.props = std::move(props);
+  m.retained = retained;
+  return m;
 }
 
 inline std::vector<std::string> Receive(ChatState& s, const Incoming& m) {

@@ -265,3 +265,50 @@ TEST_CASE("messages an older version's session queued on chat topics are still h
   REQUIRE(replies.back().Json()["messages"].size() == 1);
   CHECK(replies.back().Json()["messages"][0]["text"] == "room");
 }
+
+TEST_CASE("a command's correlation data comes back on its reply only (several devices)", "[unit]") {
+  Fixture f;
+  f.Login("alice", 1);
+  f.Inbox("alice", 1);  // the welcome: for every device, no correlation data
+  ArchiveRecord phone = Command("alice", "who");
+  phone.ref = std::string("phone\n\0 7", 9);  // binary: any bytes come back as they were
+  ArchiveRecord laptop = Command("alice", "history bob");
+  laptop.ref = "laptop-1";
+  ArchiveRecord tool = Command("alice", "blocked");  // MQTT 3.1.1: none
+  f.Archive({phone, laptop, tool, Direct("alice", "bob", "hi", "k1-1", 0, true)});
+  f.service->EndBatch();
+  auto sent = f.link.On("im/svc/alice");
+  REQUIRE(sent.size() == 5);
+  CHECK(sent[0].Json()["type"] == "welcome");
+  CHECK(sent[0].correlation.empty());
+  CHECK(sent[1].Json()["cmd"] == "who");
+  CHECK(sent[1].correlation == phone.ref);
+  CHECK(sent[2].Json()["cmd"] == "history");
+  CHECK(sent[2].correlation == "laptop-1");
+  CHECK(sent[3].Json()["cmd"] == "blocked");
+  CHECK(sent[3].correlation.empty());
+  CHECK(sent[4].Json()["status"] == "queued");  // bob is offline: a status, for every device
+  CHECK(sent[4].correlation.empty());
+}
+
+TEST_CASE("correlation data over the limit is refused without running the command", "[unit]") {
+  Fixture f;
+  ArchiveRecord long_one = Command("alice", "block bob");
+  long_one.ref.assign(imchat::kMaxCorrelationBytes + 1, 'x');
+  ArchiveRecord at_limit = Command("alice", "who");
+  at_limit.ref.assign(imchat::kMaxCorrelationBytes, 'y');
+  f.Archive({long_one, at_limit});
+  f.service->EndBatch();
+  auto sent = f.link.On("im/svc/alice");
+  REQUIRE(sent.size() == 2);
+  const json refused = sent[0].Json();
+  CHECK(refused["ok"] == false);
+  CHECK(refused["cmd"] == "block");
+  CHECK(refused["error"] ==
+        "the command's correlation data is 129 bytes; at most 128 are "
+        "allowed; the command was not run");
+  CHECK(sent[0].correlation.empty());  // what was refused is not echoed
+  for (const Sent& c : f.link.On("$CONTROL/imchat/v1")) CHECK(c.Json()["op"] != "block");
+  CHECK(sent[1].Json()["ok"] == true);
+  CHECK(sent[1].correlation == at_limit.ref);
+}

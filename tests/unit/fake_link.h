@@ -19,6 +19,7 @@ struct Sent {
   bool retain;
   imchat::UserProps props;
   std::uint64_t tag;
+  std::string correlation;  // MQTT 5 Correlation Data ("" = none)
   nlohmann::json Json() const { return nlohmann::json::parse(payload); }
   std::string Prop(const std::string& k) const {
     for (const auto& p : props) {
@@ -31,8 +32,9 @@ struct Sent {
 class FakeLink : public imchat::MqttLink {
  public:
   void Publish(const std::string& topic, const std::string& payload, int, bool retain,
-               const imchat::UserProps& props, std::uint64_t tag) override {
-    sent.push_back({topic, payload, retain, props, tag});
+               const imchat::UserProps& props, std::uint64_t tag,
+               const std::string& correlation) override {
+    sent.push_back({topic, payload, retain, props, tag, correlation});
   }
   // What was published on `topic`, in order.
   std::vector<Sent> On(const std::string& topic) const {

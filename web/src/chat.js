@@ -335,8 +335,12 @@ export class Chat {
     switch (action.type) {
       case 'send':
         return this.send(action.target, action.text);
-      case 'cmd':
+      case 'cmd': {
+        // Joining a room I am in already just opens it (typed, or a stale Join button).
+        const room = action.verb === 'join' && /^#?([^\s#]+)$/.exec(action.arg);
+        if (room && this.convs.get(`#${room[1]}`)?.member) return this.open(`#${room[1]}`);
         return this.command(action.line, { verb: action.verb, arg: action.arg, show: true });
+      }
       case 'open':
         return this.open(action.target);
       case 'help':

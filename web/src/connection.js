@@ -2,6 +2,9 @@
 // order topics.md asks for (rooms before the inbox, whose subscription starts the replays),
 // the optional carbons filter, and reconnecting with exponential backoff. The password lives
 // only in this object's memory (MQTT.js's options), never in storage.
+// Several devices (topics.md): each command carries this page's random correlation data, and
+// an answer on im/svc/<me> carrying another value was asked for by another device of the
+// user: it is dropped here. Answers without one (welcome, statuses, notices) reach every page.
 import mqtt from 'mqtt';
 import { workerTimer } from './worker_timer.js';
 
@@ -37,6 +40,7 @@ export class Connection {
     this.retryTimer = null;
     this.chunks = []; // [topic, bytes] waiting for publishChunk's pump
     this.pumping = false;
+    this.device = `web-${randomId()}${randomId()}`; // for the whole page, reconnects included
     this.client = mqtt.connect(url, {
       protocolVersion: 5,
       username: user,
@@ -82,7 +86,15 @@ export class Connection {
     });
   }
 
+  // True for an answer to a command another device of this user sent.
+  _forAnotherDevice(topic, packet) {
+    const corr = packet.properties && packet.properties.correlationData;
+    if (!corr || !corr.length || topic !== `im/svc/${this.user}`) return false;
+    return new TextDecoder('utf-8', { fatal: false }).decode(corr) !== this.device;
+  }
+
   _message(topic, payload, packet) {
+    if (this._forAnotherDevice(topic, packet)) return;
     const props = {};
     const up = packet.properties && packet.properties.userProperties;
     if (up) {
@@ -152,7 +164,11 @@ export class Connection {
   publish(topic, payload, ref, props) {
     return new Promise((resolve, reject) => {
       const opts = { qos: 1 };
-      if (ref || props) opts.properties = { userProperties: { ...props, ...(ref ? { ref } : {}) } };
+      const userProperties = { ...props, ...(ref ? { ref } : {}) };
+      const properties = {};
+      if (Object.keys(userProperties).length) properties.userProperties = userProperties;
+      if (topic === `im/cmd/${this.user}`) properties.correlationData = this.device;
+      if (Object.keys(properties).length) opts.properties = properties;
       this.client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
     });
   }

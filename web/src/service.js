@@ -30,8 +30,19 @@ export function handleService(chat, j) {
   }
 }
 
+// topics.md, "Rooms": the `join` refusal for a member.
+const ALREADY_MEMBER = /^you are already a member of #(\S+)$/;
+
 function reply(chat, j, ctx) {
   if (j.cmd === 'upload' || j.cmd === 'fetch') return chat.files.onReply(j, ctx);
+  const member = j.cmd === 'join' && !j.ok && ALREADY_MEMBER.exec(j.error || '');
+  if (member) {
+    // This page did not know (it joined from another device meanwhile): open the room.
+    const c = chat.conv(`#${member[1]}`);
+    c.member = true;
+    chat.open(c.key);
+    return;
+  }
   if (!j.ok) {
     if (ctx.verb === 'history' && ctx.before) {
       // A server without the history cursor: no older pages.
