@@ -20,8 +20,6 @@
 namespace imchat::bench {
 namespace {
 
-void Progress(const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); }
-
 const std::string& Content(long bytes) {
   static std::string data;
   if (static_cast<long>(data.size()) != bytes) {
@@ -184,15 +182,6 @@ FileRun RunFileTransfer(Server& stack, long bytes, bool websocket, const std::st
   return r;
 }
 
-template <typename R>
-void Keep(const R& r, const std::string& what, FileResults* results, std::vector<R>* into) {
-  if (!r.ok) {
-    results->failures.push_back(what + ": " + r.error);
-    Progress(what + " FAILED: " + r.error);
-  }
-  into->push_back(r);
-}
-
 }  // namespace
 
 void RunFilesRound(Server* raw, Server* stack, const FileSizes& sizes, int round,
@@ -284,10 +273,7 @@ std::string FilesReport(const FileResults& res) {
       "file protocol and its window of 16 × 64 KiB, vs the same bytes as 64 KiB QoS 1 messages "
       "on plain mosquitto (medians; MB/s from the first command to the last byte):\n\n";
   out += t.Markdown();
-  if (!res.failures.empty()) {
-    out += "\nFailed file runs (left out of the medians):\n\n";
-    for (const auto& f : res.failures) out += "- " + f + "\n";
-  }
+  out += FailuresSection("Failed file runs", res.failures);
   return out;
 }
 

@@ -17,17 +17,6 @@ namespace {
 
 const char* kTransport[2] = {"tcp", "ws"};
 
-void Progress(const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); }
-
-void Keep(const FlowResult& r, const std::string& what, GatewayResults* results,
-          std::vector<FlowResult>* into) {
-  if (!r.ok) {
-    results->failures.push_back(what + ": " + r.error);
-    Progress(what + " FAILED: " + r.error);
-  }
-  into->push_back(r);
-}
-
 double MegabytesPerS(const FlowResult& r) {
   return r.seconds > 0 ? r.messages_per_s * static_cast<double>(kBigPayload) / 1e6 : 0;
 }
@@ -169,10 +158,7 @@ std::string GatewayReport(const GatewayResults& res, const GatewaySizes& sizes) 
       "\nWebSocket through imchat-gateway vs direct TCP, the same stack in the same rounds "
       "(medians; every WebSocket flow has both ends on WebSocket):\n\n";
   out += t.Markdown();
-  if (!res.failures.empty()) {
-    out += "\nFailed gateway runs (left out of the medians):\n\n";
-    for (const auto& f : res.failures) out += "- " + f + "\n";
-  }
+  out += FailuresSection("Failed gateway runs", res.failures);
   return out;
 }
 

@@ -76,4 +76,13 @@ std::string MachineDescription() {
                 mosquitto.c_str());
 }
 
+void Progress(const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); }
+
+std::string FailuresSection(const std::string& heading, const std::vector<std::string>& failures) {
+  if (failures.empty()) return "";
+  std::string out = "\n" + heading + " (left out of the medians):\n\n";
+  for (const auto& f : failures) out += "- " + f + "\n";
+  return out;
+}
+
 }  // namespace imchat::bench

@@ -24,4 +24,21 @@ std::string Number(double value);
 // One line describing CPU model, cores, memory, kernel and mosquitto version.
 std::string MachineDescription();
 
+// A progress line on stderr ("bench: ..."), so stdout stays the report.
+void Progress(const std::string& line);
+
+// Appends a run's result to `into`; a failed one is also named in `results->failures`
+// (left out of the medians) and reported at once.
+template <typename Results, typename R>
+void Keep(const R& r, const std::string& what, Results* results, std::vector<R>* into) {
+  if (!r.ok) {
+    results->failures.push_back(what + ": " + r.error);
+    Progress(what + " FAILED: " + r.error);
+  }
+  into->push_back(r);
+}
+
+// "\n<heading> (left out of the medians):\n\n- ...\n" for each failure; "" for none.
+std::string FailuresSection(const std::string& heading, const std::vector<std::string>& failures);
+
 }  // namespace imchat::bench

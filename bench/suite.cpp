@@ -10,20 +10,6 @@
 #include "stats.h"
 
 namespace imchat::bench {
-namespace {
-
-void Progress(const std::string& line) { std::fprintf(stderr, "bench: %s\n", line.c_str()); }
-
-template <typename R>
-void Keep(const R& r, const std::string& what, Results* results, std::vector<R>* into) {
-  if (!r.ok) {
-    results->failures.push_back(what + ": " + r.error);
-    Progress(what + " FAILED: " + r.error);
-  }
-  into->push_back(r);
-}
-
-}  // namespace
 
 Sizes FullSizes() { return Sizes{}; }
 

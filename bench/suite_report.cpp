@@ -184,10 +184,7 @@ std::string Report(const Results& res, const Sizes& sizes, const std::string& ma
   out += t.Markdown();
   out += "\nCPU share of one core during the throughput runs (100 % = one core busy):\n\n";
   out += cpu.Markdown();
-  if (!res.failures.empty()) {
-    out += "\nFailed runs (left out of the medians):\n\n";
-    for (const auto& f : res.failures) out += "- " + f + "\n";
-  }
+  out += FailuresSection("Failed runs", res.failures);
   return out;
 }
 
