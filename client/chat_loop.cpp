@@ -207,7 +207,10 @@ void ChatLoop::HandleInput(const std::string& text) {
     transfer_activity_ = Clock::now();
     Action action = transfers_.Input(transfer, NowMs());
     for (const auto& line : action.lines) Show(line);
-    for (const auto& out : action.publish) Send(out);
+    for (auto& out : action.publish) {
+      state_.Claim(&out);
+      Send(out);
+    }
     return;
   }
   Action action = state_.OnInput(input, NowMs());
@@ -259,7 +262,10 @@ void ChatLoop::HandleEvents() {
         if (transfers_.OnMessage(event.message, NowMs(), &files)) {
           transfer_activity_ = Clock::now();
           for (const auto& line : files.lines) Show(line);
-          for (const auto& out : files.publish) Send(out);
+          for (auto& out : files.publish) {
+            state_.Claim(&out);  // the file message, once the upload is done
+            Send(out);
+          }
           break;
         }
         bool service = event.message.topic == SvcTopic(state_.me());

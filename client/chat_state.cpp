@@ -121,6 +121,13 @@ std::string ChatState::Prompt() const {
   return query_.empty() ? me_ + "> " : me_ + " -> " + query_ + "> ";
 }
 
+void ChatState::Claim(Outgoing* out) {
+  if (!out->ref.empty()) return;
+  const ParsedTopic t = ParseTopic(out->topic);
+  if (t.kind == TopicKind::kUserTo) out->ref = outbox_.SendPrivate(t.first, out->payload);
+  if (t.kind == TopicKind::kRoom) out->ref = outbox_.SendPrivate("#" + t.first, out->payload);
+}
+
 Action ChatState::OnInput(const Input& input, std::int64_t now_ms) {
   Action action;
   auto send_private = [&](const std::string& to, const std::string& text) {

@@ -115,6 +115,10 @@ class ChatState {
   // What the state wants published because of messages received (the next
   // page of a fetch); the owner sends these after each OnMessage().
   std::vector<Outgoing> TakeFollowUps();
+  // A message sent by someone else on this client's behalf (a file message from
+  // FileTransfers) to a user or room: gives it a ref of this run, so its delivery
+  // status names it and its carbon is not shown again as from another device.
+  void Claim(Outgoing* out);
 
   // How many answers are still expected: command replies on im/svc/<me> plus
   // private messages without any delivery status yet (a `queued` status

@@ -38,6 +38,9 @@ class FilesInTheClient(imtest.StackTest):
                                r"\[file ([0-9a-f]{32})\]$")
         file_id = line.group(1)
         self.assertTrue(file_id.startswith(sent.group(1)))
+        # The file message is alice's own: its status names it, and its carbon is not shown
+        # as sent from another device.
+        alice.expect_line(r"-- delivered to bob: sent a file: holiday photo\.jpg")
         into = os.path.join(self.work, "inbox")
         os.mkdir(into)
         # An existing file of that name stays as it is.
@@ -66,6 +69,7 @@ class FilesInTheClient(imtest.StackTest):
         for c in (alice, bob):
             c.close_stdin()
             self.assertEqual(c.wait(), 0, c.output())
+        self.assertNotIn("[other device]", alice.output())
 
     def test_the_longest_local_names_go_whole_with_their_extension(self):
         # Linux allows 255-byte file names (NAME_MAX), the service as many: such a name goes
