@@ -345,6 +345,7 @@ bool ChatLoop::TryReconnect() {
     case ConnectResult::Kind::kOk: {
       connected_ = true;
       backoff_s_ = 1;
+      state_.OnReconnected();
       Info("reconnected to " + session_->Address());
       if (!result.refused.empty()) Info(RefusedSubscriptionsText(result.refused));
       std::deque<Outgoing> held;

@@ -363,6 +363,10 @@ std::vector<Line> ChatState::OnService(const Incoming& message, std::int64_t now
   }
   if (type == "welcome") {
     roster_.SetOnline(JsonStrings(j, "online"));
+    // Every device of mine reads im/svc/<me>: a second welcome on one connection is
+    // another device signing in, not news about this one.
+    if (welcomed_) return {MakeLine(Line::Kind::kInfo, now_ms, "another device of yours signed in")};
+    welcomed_ = true;
     return {MakeLine(Line::Kind::kInfo, now_ms, JsonString(j, "text", "welcome"))};
   }
   if (type == "status") {

@@ -115,6 +115,8 @@ class ChatState {
   // What the state wants published because of messages received (the next
   // page of a fetch); the owner sends these after each OnMessage().
   std::vector<Outgoing> TakeFollowUps();
+  // A new connection after a lost one: its welcome is this device's again.
+  void OnReconnected() { welcomed_ = false; }
   // A message sent by someone else on this client's behalf (a file message from
   // FileTransfers) to a user or room: gives it a ref of this run, so its delivery
   // status names it and its carbon is not shown again as from another device.
@@ -150,6 +152,7 @@ class ChatState {
   Roster roster_;
   Rooms rooms_;
   Outbox outbox_;
+  bool welcomed_ = false;  // this connection's welcome was shown
   RecentIds recent_;
   std::vector<Outgoing> follow_ups_;
   std::size_t fetched_users_ = 0;

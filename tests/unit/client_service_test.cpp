@@ -71,6 +71,14 @@ TEST_CASE("client state: the welcome and notices", "[unit]") {
               R"({"type":"welcome","text":"Welcome, alice! Online: bob. 2 messages arrived while you were away.","online":["bob"],"queued":2})")) ==
       Strings{"12:00:01 -- Welcome, alice! Online: bob. 2 messages arrived while you were away."});
   CHECK(s.OnlineUsers() == Strings{"bob"});
+  // Another device of alice's signs in: its welcome reaches this one too.
+  const char* other = R"({"type":"welcome","text":"Welcome, alice! Online: bob.","online":["bob"]})";
+  CHECK(Receive(s, Msg("im/svc/alice", other)) ==
+        Strings{"12:00:01 -- another device of yours signed in"});
+  // After this device reconnects, the next welcome is its own again.
+  s.OnReconnected();
+  CHECK(Receive(s, Msg("im/svc/alice", other)) ==
+        Strings{"12:00:01 -- Welcome, alice! Online: bob."});
   CHECK(
       Receive(
           s,
