@@ -114,6 +114,9 @@ class Devices(imtest.StackTest):
         self.assertEqual(r.correlation, b"up-1")
         done = filetransfer.send(self.phone, r.json(), data)
         self.assertEqual(done["status"], "done", done)
+        # The broker hands each answer to the devices one after the other: the laptop may
+        # not have the last one yet when the phone does.
+        wait_answer(self.laptop, type="upload", status="done")
         upload = answers(self.laptop, type="upload")
         self.assertEqual([j["status"] for j, _ in upload], ["progress", "done"])
         self.assertEqual({c for _, c in upload}, {b"up-1"})
