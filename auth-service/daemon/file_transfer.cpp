@@ -93,6 +93,7 @@ void Files::Forget(const std::string& upload) {
   if (it == uploads_.end()) return;
   EVP_MD_CTX_free(it->second.sha);
   uploads_.erase(it);
+  progress_due_.erase(upload);
 }
 
 void Files::Fail(const std::string& owner, const std::string& upload, std::int64_t offset,
@@ -103,6 +104,7 @@ void Files::Fail(const std::string& owner, const std::string& upload, std::int64
             {"error", error},
             {"text", error}};
   if (offset >= 0) j["offset"] = offset;
+  progress_due_.erase(upload);  // the error says where the upload stands
   env_.out.Reply(owner, j, correlation);
 }
 
@@ -165,13 +167,27 @@ void Files::OnChunk(const InMessage& m) {
   EVP_DigestUpdate(u->sha, m.payload.data(), m.payload.size());
   u->have += n;
   if (u->have < u->row.size) {
-    env_.out.Reply(
-        u->row.owner,
-        {{"type", "upload"}, {"upload", u->row.id}, {"status", "progress"}, {"offset", u->have}},
-        u->correlation);
+    // Confirmed once per batch of chunks read together (FlushProgress, from
+    // Tick): a message per chunk cost the broker and both ends more than the
+    // chunk's own forwarding.
+    progress_due_.insert(u->row.id);
     return;
   }
+  progress_due_.erase(u->row.id);
   Finish(*u);
+}
+
+void Files::FlushProgress() {
+  for (const std::string& id : progress_due_) {
+    auto it = uploads_.find(id);
+    if (it == uploads_.end()) continue;
+    const Upload& u = it->second;
+    env_.out.Reply(
+        u.row.owner,
+        {{"type", "upload"}, {"upload", u.row.id}, {"status", "progress"}, {"offset", u.have}},
+        u.correlation);
+  }
+  progress_due_.clear();
 }
 
 void Files::Finish(Upload& u) {
@@ -278,6 +294,7 @@ void Files::Pump(const DownloadKey& key, Download& d) {
 }
 
 void Files::Tick(std::int64_t now) {
+  FlushProgress();
   if (!store_ || now < next_sweep_) return;
   next_sweep_ = now + 60000;
   // A download nobody confirmed for two minutes is over; fetch resumes it.

@@ -74,7 +74,8 @@ class Files {
   void Run(const std::string& me, const std::string& line, const std::string& correlation = "");
   // A chunk on im/up/<me>/<upload>/<offset>.
   void OnChunk(const InMessage& m);
-  // Expiry sweep and idle downloads; call often (does work once a minute).
+  // Sends the upload progress due, then the expiry sweep and idle downloads
+  // (once a minute); call after each batch of messages.
   void Tick(std::int64_t now);
 
  private:
@@ -118,6 +119,8 @@ class Files {
   void Fail(const std::string& owner, const std::string& upload, std::int64_t offset,
             const std::string& error, const std::string& correlation);
   void Pump(const DownloadKey& key, Download& d);
+  // One `progress` per upload that took chunks since the last call.
+  void FlushProgress();
 
   ServiceEnv env_;
   const Rooms& rooms_;
@@ -128,6 +131,7 @@ class Files {
   std::set<std::string, std::less<>> users_;
   std::map<std::string, Upload> uploads_;
   std::map<DownloadKey, Download> downloads_;
+  std::set<std::string> progress_due_;  // upload ids
   std::int64_t next_sweep_ = 0;
   // Downloads in progress per user at most (each holds a window in flight).
   static constexpr int kMaxDownloads = 4;
