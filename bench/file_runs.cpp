@@ -5,6 +5,7 @@
 #include "file_runs.h"
 
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -80,7 +81,9 @@ FileRun RunFileTransfer(Server& stack, long bytes, bool websocket, const std::st
     r.daemon_peak_kib = std::max(r.daemon_peak_kib, RssKib(daemon));
   };
 
-  const double daemon0 = CpuSeconds(daemon), broker0 = CpuSeconds(stack.broker_pid());
+  const pid_t gateway = websocket ? stack.gateway_pid() : 0;
+  const double daemon0 = CpuSeconds(daemon), broker0 = CpuSeconds(stack.broker_pid()),
+               gateway0 = gateway ? CpuSeconds(gateway) : 0, bench0 = CpuSeconds(getpid());
   const int64_t wall0 = NowNs();
   // Upload: `upload`, then chunks at most `window` past the offset the service confirmed.
   std::string upload, file;
@@ -132,6 +135,13 @@ FileRun RunFileTransfer(Server& stack, long bytes, bool websocket, const std::st
     r.error = Format("upload timed out at byte %lld", static_cast<long long>(confirmed));
   }
   r.up_seconds = static_cast<double>(NowNs() - t0) / 1e9;
+  {
+    const double up_wall = static_cast<double>(NowNs() - wall0) / 1e9;
+    r.up_daemon_cpu = (CpuSeconds(daemon) - daemon0) / up_wall;
+    r.up_broker_cpu = (CpuSeconds(stack.broker_pid()) - broker0) / up_wall;
+    r.up_gateway_cpu = gateway ? (CpuSeconds(gateway) - gateway0) / up_wall : 0;
+    r.up_bench_cpu = (CpuSeconds(getpid()) - bench0) / up_wall;
+  }
   if (!r.error.empty()) {
     LeaveAll(loop, {up, down});
     return r;
@@ -208,11 +218,13 @@ void RunFilesRound(Server* raw, Server* stack, const FileSizes& sizes, int round
       if (f.ok) {
         Progress(tag + (ws ? "ws" : "tcp") +
                  Format(" upload %.1f MB/s, download %.1f MB/s; daemon RSS %.1f -> peak %.1f MB; "
-                        "CPU daemon %.0f %%, broker %.0f %%",
+                        "CPU daemon %.0f %%, broker %.0f %%; upload CPU: daemon %.0f %%, "
+                        "broker %.0f %%, gateway %.0f %%, clients %.0f %%",
                         Mbps(bytes, f.up_seconds), Mbps(bytes, f.down_seconds),
                         static_cast<double>(f.daemon_idle_kib) / 1024,
                         static_cast<double>(f.daemon_peak_kib) / 1024, f.daemon_cpu * 100,
-                        f.broker_cpu * 100));
+                        f.broker_cpu * 100, f.up_daemon_cpu * 100, f.up_broker_cpu * 100,
+                        f.up_gateway_cpu * 100, f.up_bench_cpu * 100));
       }
       Keep(f, tag + (ws ? "ws" : "tcp"), results, &results->runs[ws ? 1 : 0]);
     }

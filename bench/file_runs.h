@@ -26,6 +26,9 @@ struct FileRun {
   long daemon_idle_kib = 0, daemon_peak_kib = 0;  // VmRSS before, and the most seen during
   // Share of one core used by the daemon and the broker over both transfers.
   double daemon_cpu = 0, broker_cpu = 0;
+  // The same during the upload alone, and the gateway's (WebSocket) and this
+  // process's (the clients): where an upload's time goes.
+  double up_daemon_cpu = 0, up_broker_cpu = 0, up_gateway_cpu = 0, up_bench_cpu = 0;
 };
 
 struct FileResults {

@@ -106,7 +106,7 @@ class Devices(imtest.StackTest):
         self.assertEqual(m.json()["users"], [], "bob was blocked although refused")
 
     def test_file_transfer_messages_carry_the_correlation_of_the_command_that_caused_them(self):
-        data = os.urandom(filetransfer.CHUNK + 1000)  # two chunks: a progress, then done
+        data = os.urandom(filetransfer.CHUNK + 1000)  # two chunks: maybe a progress, then done
         digest = filetransfer.sha(data)
         self.phone.command(f"upload bob {len(data)} {digest} application/octet-stream a.bin",
                            correlation=b"up-1")
@@ -118,7 +118,8 @@ class Devices(imtest.StackTest):
         # not have the last one yet when the phone does.
         wait_answer(self.laptop, type="upload", status="done")
         upload = answers(self.laptop, type="upload")
-        self.assertEqual([j["status"] for j, _ in upload], ["progress", "done"])
+        # A progress unless both chunks were read in one batch, then done.
+        self.assertIn([j["status"] for j, _ in upload], (["progress", "done"], ["done"]))
         self.assertEqual({c for _, c in upload}, {b"up-1"})
         # The laptop fetches it: the reply and the final `fetch` message are the laptop's.
         file_id = done["file"]
