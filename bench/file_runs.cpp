@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -47,6 +48,32 @@ std::string Sha256Hex(const std::string& data) {
 
 double Mbps(long bytes, double seconds) {
   return seconds > 0 ? static_cast<double>(bytes) / seconds / 1e6 : 0;
+}
+
+// MB/s of hashing `data` with SHA-256 and writing it to a new file in 64 KiB
+// pieces, as the service does with upload chunks; 0 when the file cannot be
+// written.
+double StoreMbps(const std::string& data) {
+  char path[] = "/tmp/imchat-bench-store-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return 0;
+  unlink(path);
+  EVP_MD_CTX* sha = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(sha, EVP_sha256(), nullptr);
+  const int64_t t0 = NowNs();
+  bool ok = true;
+  for (size_t at = 0; ok && at < data.size(); at += kFileChunkBytes) {
+    const size_t n = std::min(kFileChunkBytes, data.size() - at);
+    ok = pwrite(fd, data.data() + at, n, static_cast<off_t>(at)) == static_cast<ssize_t>(n);
+    EVP_DigestUpdate(sha, data.data() + at, n);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(sha, digest, &len);
+  const double seconds = static_cast<double>(NowNs() - t0) / 1e9;
+  EVP_MD_CTX_free(sha);
+  close(fd);
+  return ok ? Mbps(static_cast<long>(data.size()), seconds) : 0;
 }
 
 FileRun RunFileTransfer(Server& stack, long bytes, bool websocket, const std::string& tag) {
@@ -199,6 +226,10 @@ void RunFilesRound(Server* raw, Server* stack, const FileSizes& sizes, int round
   const long bytes = sizes.mib * 1024 * 1024;
   results->bytes = bytes;
   const std::string tag = "round " + std::to_string(round + 1) + " files ";
+  if (const double store = StoreMbps(Content(bytes)); store > 0) {
+    results->store_mbps.push_back(store);
+    Progress(tag + Format("SHA-256 + write alone: %.1f MB/s", store));
+  }
   for (int step = 0; step < 3; ++step) {
     const int k = (round % 2 == 0) ? step : 2 - step;
     if (k == 0 && raw) {
@@ -250,6 +281,12 @@ std::string FilesReport(const FileResults& res) {
   const std::string mib = Format("%ld MiB", bytes / (1024 * 1024));
   t.Add({"raw mosquitto: " + mib + " as 64 KiB QoS 1 messages, 1 → 1, window 16", "MB/s",
          raw_mbps.empty() ? "n/a" : Format("%.1f", raw), "1.00", "", ""});
+  if (!res.store_mbps.empty()) {
+    const double store = Median(res.store_mbps);
+    t.Add({"the upload's own work alone: SHA-256 + write of " + mib +
+               " in 64 KiB pieces, one thread, no network",
+           "MB/s", Format("%.1f", store), raw > 0 ? Format("%.2f", store / raw) : "n/a", "", ""});
+  }
   const char* transport[2] = {"TCP", "WebSocket (gateway)"};
   for (int k = 0; k < 2; ++k) {
     if (res.runs[k].empty()) continue;

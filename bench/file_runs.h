@@ -35,6 +35,9 @@ struct FileResults {
   // Index 0: direct TCP, 1: WebSocket through the gateway.
   std::vector<FileRun> runs[2];
   std::vector<FlowResult> raw;  // the 64 KiB QoS 1 stream on plain mosquitto
+  // MB/s of the upload's own work alone (SHA-256 and write, one thread): what
+  // the service could do with no network at all.
+  std::vector<double> store_mbps;
   long bytes = 0;
   std::vector<std::string> failures;
 };
