@@ -6,11 +6,9 @@ browser sent is fetched by paho with the same hash; the service's refusals (not 
 the room, over the size limit) show in the page and nothing is sent."""
 
 import base64
-import hashlib
 import os
 import struct
 import tempfile
-import time
 import unittest
 import zlib
 
@@ -285,6 +283,47 @@ class WebFilesResume(WebFiles):
         self.assertTrue(r["ok"], r)
         self.assertEqual(filetransfer.sha(got), filetransfer.sha(data),
                          f"resumed at {start} bytes (cut at {cut} %)")
+
+    def test_download_resumes_after_the_connection_drops(self):
+        self.allow_console(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/mqtt' failed")
+        self.allow_console(r"WebSocket is already in CLOSING or CLOSED state")
+        # alice (paho) sends bob a 64 MiB file the way a client does: upload, then the message.
+        paho_alice = filetransfer.file_client(self.stack, "alice")
+        data = os.urandom(64 * 1024 * 1024)
+        done = filetransfer.upload(paho_alice, "bob", data, "big.bin")
+        paho_alice.publish("im/user/bob", done["text"], user_properties={
+            "file": done["file"], "name": "big.bin", "mime": "application/octet-stream",
+            "size": str(len(data)), "sha256": filetransfer.sha(data)})
+        bob = self.logged_in("bob", conv="@alice")
+        saves = self.downloads_to(bob)
+        get = bob.wait(lambda: [e for e in bob.find("#messages .file-get") if "big.bin" in e.text],
+                       "the download button of big.bin")[0]
+        # Every percentage the message's status shows, in order.
+        bob.js("""
+            window.shown = [];
+            new MutationObserver(() => {
+              const s = document.querySelector('#messages .file-status');
+              const m = s && /\((\d+)%\)/.exec(s.textContent);
+              if (m) window.shown.push(Number(m[1]));
+            }).observe(document.querySelector('#messages'),
+                       {subtree: true, childList: true, characterData: true});""")
+        bob.click(get)
+        pct = lambda: (bob.js("return window.shown;") or [0])[-1]
+        bob.wait(lambda: 2 <= pct() <= 70, "the download to be under way (2-70 %)", timeout=60)
+        ready = self.stack._ready_count()
+        self.stack.stop_broker()
+        cut = pct()
+        bob.wait(lambda: bob.conn_state() != "online", "the page to notice the drop")
+        self.stack.start_broker()
+        imtest.wait_for(lambda: self.stack._ready_count() > ready, timeout=20,
+                        what="the daemon to reconnect")
+        bob.wait_online(timeout=40)
+        saved = self.saved(bob, saves, "big.bin")
+        self.assertEqual(filetransfer.sha(saved), filetransfer.sha(data), f"cut at {cut} %")
+        # It went on from the bytes it had: the percentage never fell back.
+        shown = bob.js("return window.shown;")
+        self.assertEqual(shown, sorted(shown), f"cut at {cut} %")
+        self.assertIn("verified", bob.text_of("#messages .file-status"))
 
 
 if __name__ == "__main__":
