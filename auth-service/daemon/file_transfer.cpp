@@ -173,8 +173,7 @@ void Files::OnChunk(const InMessage& m) {
     progress_due_.insert(u->row.id);
     return;
   }
-  progress_due_.erase(u->row.id);
-  Finish(*u);
+  Finish(*u);  // its Forget() drops any progress still due
 }
 
 void Files::FlushProgress() {
