@@ -239,16 +239,32 @@ class WebFilesResume(WebFiles):
     test_image_and_file_in_a_dm = None
     test_refusals_show_and_send_nothing = None
 
-    def progress(self, browser):
-        return browser.js("const p = document.querySelector('#transfers .transfer progress');"
-                          "return p ? p.value : null;")
-
-    def test_upload_resumes_after_the_connection_drops(self):
+    def setUp(self):
+        super().setUp()
         # While the broker is down the page's WebSocket attempts fail: expected here.
         self.allow_console(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/mqtt' failed")
         # ... and a packet MQTT.js writes in the moment between the socket closing and its
         # close event (a chunk's PUBACK, a keepalive) is refused by the browser.
         self.allow_console(r"WebSocket is already in CLOSING or CLOSED state")
+
+    def cut_connection(self, browser, measure):
+        """Stops the broker mid-transfer and starts it again once the page has noticed;
+        returns measure() read right after the stop, when the daemon and the page are back."""
+        ready = self.stack._ready_count()
+        self.stack.stop_broker()
+        cut = measure()
+        browser.wait(lambda: browser.conn_state() != "online", "the page to notice the drop")
+        self.stack.start_broker()
+        imtest.wait_for(lambda: self.stack._ready_count() > ready, timeout=20,
+                        what="the daemon to reconnect")
+        browser.wait_online(timeout=40)
+        return cut
+
+    def progress(self, browser):
+        return browser.js("const p = document.querySelector('#transfers .transfer progress');"
+                          "return p ? p.value : null;")
+
+    def test_upload_resumes_after_the_connection_drops(self):
         alice = self.logged_in("alice", conv="@bob")
         data = os.urandom(64 * 1024 * 1024)
         self.attach(alice, self.write("big.bin", data))
@@ -263,14 +279,7 @@ class WebFilesResume(WebFiles):
             }).observe(document.querySelector('#transfers'),
                        {subtree: true, childList: true, attributes: true});""")
         alice.screenshot("web-files-upload-progress-desktop")
-        ready = self.stack._ready_count()
-        self.stack.stop_broker()
-        cut = self.progress(alice)
-        alice.wait(lambda: alice.conn_state() != "online", "the page to notice the drop")
-        self.stack.start_broker()
-        imtest.wait_for(lambda: self.stack._ready_count() > ready, timeout=20,
-                        what="the daemon to reconnect")
-        alice.wait_online(timeout=40)
+        cut = self.cut_connection(alice, lambda: self.progress(alice))
         # The service answers the repeated `upload` with what it holds; the page goes on there.
         start = alice.wait(lambda: alice.js("return window.resumedAt;") or None,
                            "the upload row to say where it resumed", timeout=40)
@@ -285,8 +294,6 @@ class WebFilesResume(WebFiles):
                          f"resumed at {start} bytes (cut at {cut} %)")
 
     def test_download_resumes_after_the_connection_drops(self):
-        self.allow_console(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/mqtt' failed")
-        self.allow_console(r"WebSocket is already in CLOSING or CLOSED state")
         # alice (paho) sends bob a 64 MiB file the way a client does: upload, then the message.
         paho_alice = filetransfer.file_client(self.stack, "alice")
         data = os.urandom(64 * 1024 * 1024)
@@ -310,14 +317,7 @@ class WebFilesResume(WebFiles):
         bob.click(get)
         pct = lambda: (bob.js("return window.shown;") or [0])[-1]
         bob.wait(lambda: 2 <= pct() <= 70, "the download to be under way (2-70 %)", timeout=60)
-        ready = self.stack._ready_count()
-        self.stack.stop_broker()
-        cut = pct()
-        bob.wait(lambda: bob.conn_state() != "online", "the page to notice the drop")
-        self.stack.start_broker()
-        imtest.wait_for(lambda: self.stack._ready_count() > ready, timeout=20,
-                        what="the daemon to reconnect")
-        bob.wait_online(timeout=40)
+        cut = self.cut_connection(bob, pct)
         saved = self.saved(bob, saves, "big.bin")
         self.assertEqual(filetransfer.sha(saved), filetransfer.sha(data), f"cut at {cut} %")
         # It went on from the bytes it had: the percentage never fell back.
